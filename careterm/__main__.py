@@ -1,0 +1,5 @@
+"""Allow ``python -m careterm``."""
+
+from careterm.cli import main
+
+raise SystemExit(main())

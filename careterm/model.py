@@ -1,0 +1,327 @@
+"""The incident model: what a report holds, and how it is built from changes.
+
+careterm never stores an incident as a document that is overwritten. Every
+capture, edit, acknowledgement and note is a *change* record::
+
+    {"cid": "<device>:<seq>", "inc": "7K0001", "op": "set",
+     "data": {"where": "Room B"}, "hlc": "<stamp>", "dev": "<device>",
+     "by": "Ada", "at": "<ISO time on the author's laptop>"}
+
+An :class:`Incident` is the fold of its changes. The fold is a CRDT, so the
+same set of changes gives the same incident on every laptop, in any order:
+
+* ``set``: per field, the change with the greatest ``(hlc, dev, cid)`` wins;
+  losing values stay in :attr:`Incident.history`.
+* ``note`` (and the other list ops named in :data:`LIST_OPS`): only ever
+  added; two people writing notes never overwrite each other.
+* ``ack``: the earliest acknowledgement is kept; once given it stays given.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from enum import Enum
+from typing import Any
+
+URGENCIES = ("critical", "high", "medium", "low")
+"""Urgency levels, most urgent first."""
+STATUSES = ("new", "acknowledged", "in-review", "needs-info", "decided", "informed", "closed")
+"""The workflow, in order. Casework adds rules on top; the set is data, not code."""
+OPEN_STATUSES = tuple(s for s in STATUSES if s != "closed")
+SOURCES = ("in-person", "email", "staff", "observed")
+"""How a report came in."""
+SOURCE_LABELS = {"in-person": "in person", "email": "e-mail", "staff": "relayed by staff",
+                 "observed": "observed by CARE"}
+ONGOING = ("yes", "no", "unknown")
+ACK_VIA = ("in-person", "email", "phone", "other")
+"""How an acknowledgement reached the reporter."""
+SUPPORT_KINDS = ("escort", "friend", "police")
+"""Support the guide says to offer: an escort, contacting a friend, local law enforcement."""
+SUPPORT_LABELS = {"escort": "escort", "friend": "contact a friend",
+                  "police": "local law enforcement"}
+SUPPORT_STATES = ("requested", "done", "declined")
+MARKS = ("unknown", "declined")
+"""What a field holds when the reporter did not know, or did not want to say."""
+
+TEXT_FIELDS = ("what", "who", "when_text", "where", "contact", "reporter")
+"""Free-text fields of a capture, in the guide's order."""
+OPTIONAL_FIELDS = ("who", "when_text", "where", "ongoing", "contact", "reporter", "source")
+"""Capture fields that may be left empty or marked unknown / declined."""
+CHOICE_FIELDS: dict[str, tuple[str, ...]] = {
+    "ongoing": ONGOING,
+    "source": SOURCES,
+    "urgency": URGENCIES,
+    "status": STATUSES,
+    **{f"support_{kind}": SUPPORT_STATES for kind in SUPPORT_KINDS},
+}
+FIELD_LABELS = {
+    "what": "what happened", "who": "who was involved", "when_text": "when",
+    "where": "where", "ongoing": "ongoing", "contact": "contact", "reporter": "reporter",
+    "source": "came in", "urgency": "urgency", "status": "status",
+    **{f"support_{k}": f"support: {v}" for k, v in SUPPORT_LABELS.items()},
+}
+LIST_OPS = ("note",)
+"""Ops whose entries are only ever added (merge by union)."""
+
+_URGENCY_RANK = {u: i for i, u in enumerate(URGENCIES)}
+
+
+def urgency_rank(urgency: str) -> int:
+    """0 for critical … 3 for low."""
+    return _URGENCY_RANK.get(urgency, len(URGENCIES))
+
+
+def change_key(change: dict[str, Any]) -> tuple[str, str, str]:
+    """The total order of changes: hybrid clock, then device, then change id."""
+    return (change["hlc"], change["dev"], change["cid"])
+
+
+@dataclass(frozen=True)
+class Note:
+    """A note in an incident's record."""
+
+    author: str
+    at: datetime
+    text: str
+    cid: str
+
+
+@dataclass(frozen=True)
+class FieldValue:
+    """One value a field has held, with who set it and when."""
+
+    value: Any
+    by: str
+    at: datetime
+    dev: str
+    key: tuple[str, str, str]
+
+
+@dataclass
+class Incident:
+    """An incident as folded from its changes. Build it with :class:`Fold`."""
+
+    id: str
+    what: str = ""
+    who: str | None = None
+    when: datetime | None = None
+    when_text: str | None = None
+    where: str | None = None
+    ongoing: str = "unknown"
+    contact: str | None = None
+    reporter: str | None = None
+    source: str | None = None
+    urgency: str = "medium"
+    status: str = "new"
+    created_at: datetime | None = None
+    created_by: str | None = None
+    created_dev: str | None = None
+    acknowledged_at: datetime | None = None
+    acknowledged_by: str | None = None
+    acknowledged_via: str | None = None
+    support: dict[str, str] = field(default_factory=dict)
+    marks: dict[str, str] = field(default_factory=dict)
+    notes: list[Note] = field(default_factory=list)
+    history: dict[str, list[FieldValue]] = field(default_factory=dict)
+    changes: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def acknowledged(self) -> bool:
+        """True once anyone has acknowledged the report."""
+        return self.acknowledged_at is not None
+
+    @property
+    def is_open(self) -> bool:
+        """True until the report is closed."""
+        return self.status != "closed"
+
+    def missing(self) -> dict[str, str]:
+        """Capture fields with no answer: field → ``empty``, ``unknown`` or ``declined``."""
+        result: dict[str, str] = {}
+        for name in OPTIONAL_FIELDS:
+            if name in self.marks:
+                result[name] = self.marks[name]
+            elif name == "ongoing":
+                if self.ongoing == "unknown":
+                    result[name] = "unknown"
+            elif getattr(self, name) in (None, ""):
+                result[name] = "empty"
+        return result
+
+    def timeline(self) -> list[dict[str, Any]]:
+        """Every change in order, as entries ``{at, by, kind, text}`` for people to read."""
+        from careterm.timeline import timeline_entries
+
+        return timeline_entries(self)
+
+
+def _parse_time(value: str | None) -> datetime | None:
+    return datetime.fromisoformat(value) if value else None
+
+
+class Fold:
+    """Folds change records into incidents, incrementally and idempotently.
+
+    Changes may arrive in any order and more than once (sync); a change id
+    seen before is ignored, so applying the same batch twice changes nothing.
+    """
+
+    def __init__(self) -> None:
+        self.incidents: dict[str, Incident] = {}
+        self.seen: set[str] = set()
+        self._winners: dict[str, dict[str, tuple[tuple[str, str, str], Any]]] = {}
+        self._ack_key: dict[str, tuple[str, str, str]] = {}
+
+    def apply(self, changes: list[dict[str, Any]] | Any) -> set[str]:
+        """Apply changes; return the ids of incidents that changed."""
+        touched: set[str] = set()
+        for change in changes:
+            cid = change["cid"]
+            if cid in self.seen:
+                continue
+            self.seen.add(cid)
+            self._apply_one(change)
+            touched.add(change["inc"])
+        for inc_id in touched:
+            self._materialise(self.incidents[inc_id])
+        return touched
+
+    def _apply_one(self, change: dict[str, Any]) -> None:
+        inc_id = change["inc"]
+        incident = self.incidents.get(inc_id)
+        if incident is None:
+            incident = self.incidents[inc_id] = Incident(id=inc_id)
+        incident.changes.append(change)
+        key = change_key(change)
+        op = change["op"]
+        data = change.get("data") or {}
+        at = _parse_time(change.get("at"))
+        if op == "set":
+            winners = self._winners.setdefault(inc_id, {})
+            for name, value in data.items():
+                incident.history.setdefault(name, []).append(
+                    FieldValue(value, change.get("by", ""), at, change["dev"], key))
+                current = winners.get(name)
+                if current is None or key > current[0]:
+                    winners[name] = (key, value)
+        elif op == "ack":
+            if inc_id not in self._ack_key or key < self._ack_key[inc_id]:
+                self._ack_key[inc_id] = key
+                incident.acknowledged_at = at
+                incident.acknowledged_by = change.get("by")
+                incident.acknowledged_via = data.get("via")
+        elif op == "note":
+            incident.notes.append(Note(change.get("by", ""), at, data.get("text", ""), change["cid"]))
+        # Unknown ops come from a newer careterm on another laptop: keep the
+        # change (it syncs on) but do not guess at its meaning.
+
+    def _materialise(self, incident: Incident) -> None:
+        """Recompute the incident's fields from the winning values."""
+        incident.notes.sort(key=lambda n: (n.at.timestamp() if n.at else 0.0, n.cid))
+        for values in incident.history.values():
+            values.sort(key=lambda v: v.key)
+        incident.changes.sort(key=change_key)
+        incident.marks = {}
+        incident.support = {}
+        for name, (_key, value) in self._winners.get(incident.id, {}).items():
+            if isinstance(value, dict) and "mark" in value:
+                incident.marks[name] = value["mark"]
+                value = None
+            if name.startswith("support_"):
+                if value:
+                    incident.support[name.removeprefix("support_")] = value
+            elif name in ("when", "created_at"):
+                setattr(incident, name, _parse_time(value))
+            elif hasattr(incident, name) and name not in ("id", "changes", "history"):
+                setattr(incident, name, value)
+        if incident.acknowledged and incident.status == "new":
+            incident.status = "acknowledged"
+        if not incident.ongoing:
+            incident.ongoing = "unknown"
+
+
+def fold(changes: list[dict[str, Any]]) -> dict[str, Incident]:
+    """Fold a list of changes into incidents keyed by id."""
+    folder = Fold()
+    folder.apply(changes)
+    return folder.incidents
+
+
+def board_order(incidents: list[Incident] | Any) -> list[Incident]:
+    """The one order every view uses: urgency (critical first), then
+    unacknowledged before acknowledged, then the oldest report first."""
+    return sorted(
+        incidents,
+        key=lambda i: (
+            urgency_rank(i.urgency),
+            i.acknowledged,
+            i.created_at.timestamp() if i.created_at else float("inf"),
+            i.id,
+        ),
+    )
+
+
+class AckLevel(Enum):
+    """How loudly an incident asks to be acknowledged."""
+
+    ACKNOWLEDGED = "acknowledged"
+    WAITING = "waiting"
+    WARNING = "warning"
+    ALERT = "alert"
+
+
+def waiting_for(incident: Incident, now: datetime) -> timedelta:
+    """How long the report has waited for acknowledgement (zero once acknowledged)."""
+    if incident.acknowledged or incident.created_at is None:
+        return timedelta(0)
+    return max(timedelta(0), now - incident.created_at)
+
+
+def ack_level(incident: Incident, now: datetime, target: timedelta) -> AckLevel:
+    """Escalation of an unacknowledged report against the team's target.
+
+    Critical reports are alerts from the first second; others warn past the
+    target and alert past twice the target.
+    """
+    if incident.acknowledged or not incident.is_open:
+        return AckLevel.ACKNOWLEDGED
+    if incident.urgency == "critical":
+        return AckLevel.ALERT
+    waited = waiting_for(incident, now)
+    if waited > 2 * target:
+        return AckLevel.ALERT
+    if waited > target:
+        return AckLevel.WARNING
+    return AckLevel.WAITING
+
+
+def format_age(delta: timedelta) -> str:
+    """Compact age for a table cell: ``45s``, ``12m``, ``3h05m``, ``2d4h``."""
+    seconds = max(0, int(delta.total_seconds()))
+    if seconds < 60:
+        return f"{seconds}s"
+    minutes = seconds // 60
+    if minutes < 60:
+        return f"{minutes}m"
+    hours, minutes = divmod(minutes, 60)
+    if hours < 24:
+        return f"{hours}h{minutes:02d}m"
+    days, hours = divmod(hours, 24)
+    return f"{days}d{hours}h"
+
+
+def board_counts(incidents: list[Incident]) -> tuple[int, int, int]:
+    """(open, unacknowledged, critical) among open incidents."""
+    open_ = [i for i in incidents if i.is_open]
+    return (
+        len(open_),
+        sum(1 for i in open_ if not i.acknowledged),
+        sum(1 for i in open_ if i.urgency == "critical"),
+    )
+
+
+def board_header(incidents: list[Incident]) -> str:
+    """The board's header line: ``N open · M unacknowledged · K critical``."""
+    n, m, k = board_counts(incidents)
+    return f"{n} open · {m} unacknowledged · {k} critical"
