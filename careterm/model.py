@@ -61,8 +61,9 @@ FIELD_LABELS = {
     "source": "came in", "urgency": "urgency", "status": "status",
     **{f"support_{k}": f"support: {v}" for k, v in SUPPORT_LABELS.items()},
 }
-LIST_OPS = ("note",)
-"""Ops whose entries are only ever added (merge by union)."""
+LIST_OPS = ("note", "conflict", "conversation", "unilateral", "inform", "support")
+"""Ops whose entries are only ever added (merge by union). Each lands in
+:attr:`Incident.entries` under its op name; ``note`` also in :attr:`Incident.notes`."""
 
 _URGENCY_RANK = {u: i for i, u in enumerate(URGENCIES)}
 
@@ -85,6 +86,18 @@ class Note:
     at: datetime
     text: str
     cid: str
+
+
+@dataclass(frozen=True)
+class Entry:
+    """An entry of an add-only list (a conflict declared, a conversation held, …)."""
+
+    op: str
+    by: str
+    at: datetime | None
+    data: dict[str, Any]
+    cid: str
+    key: tuple[str, str, str]
 
 
 @dataclass(frozen=True)
@@ -123,6 +136,8 @@ class Incident:
     support: dict[str, str] = field(default_factory=dict)
     marks: dict[str, str] = field(default_factory=dict)
     notes: list[Note] = field(default_factory=list)
+    entries: dict[str, list[Entry]] = field(default_factory=dict)
+    extra: dict[str, Any] = field(default_factory=dict)
     history: dict[str, list[FieldValue]] = field(default_factory=dict)
     changes: list[dict[str, Any]] = field(default_factory=list)
 
@@ -154,6 +169,12 @@ class Incident:
         from careterm.timeline import timeline_entries
 
         return timeline_entries(self)
+
+
+_SET_ATTRIBUTES = frozenset({
+    "what", "who", "when_text", "where", "ongoing", "contact", "reporter", "source",
+    "urgency", "status", "created_by",
+})
 
 
 def _parse_time(value: str | None) -> datetime | None:
@@ -211,19 +232,26 @@ class Fold:
                 incident.acknowledged_at = at
                 incident.acknowledged_by = change.get("by")
                 incident.acknowledged_via = data.get("via")
-        elif op == "note":
-            incident.notes.append(Note(change.get("by", ""), at, data.get("text", ""), change["cid"]))
+        elif op in LIST_OPS:
+            incident.entries.setdefault(op, []).append(
+                Entry(op, change.get("by", ""), at, data, change["cid"], key))
+            if op == "note":
+                incident.notes.append(
+                    Note(change.get("by", ""), at, data.get("text", ""), change["cid"]))
         # Unknown ops come from a newer careterm on another laptop: keep the
         # change (it syncs on) but do not guess at its meaning.
 
     def _materialise(self, incident: Incident) -> None:
         """Recompute the incident's fields from the winning values."""
         incident.notes.sort(key=lambda n: (n.at.timestamp() if n.at else 0.0, n.cid))
+        for entries in incident.entries.values():
+            entries.sort(key=lambda e: e.key)
         for values in incident.history.values():
             values.sort(key=lambda v: v.key)
         incident.changes.sort(key=change_key)
         incident.marks = {}
         incident.support = {}
+        incident.extra = {}
         for name, (_key, value) in self._winners.get(incident.id, {}).items():
             if isinstance(value, dict) and "mark" in value:
                 incident.marks[name] = value["mark"]
@@ -233,8 +261,11 @@ class Fold:
                     incident.support[name.removeprefix("support_")] = value
             elif name in ("when", "created_at"):
                 setattr(incident, name, _parse_time(value))
-            elif hasattr(incident, name) and name not in ("id", "changes", "history"):
+            elif name in _SET_ATTRIBUTES:
                 setattr(incident, name, value)
+            else:
+                # Fields added by casework (category, review_*, …) and by newer versions.
+                incident.extra[name] = value
         if incident.acknowledged and incident.status == "new":
             incident.status = "acknowledged"
         if not incident.ongoing:
