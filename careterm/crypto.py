@@ -114,11 +114,22 @@ class KeyEnvelope:
                limits: str | None = None) -> tuple[KeyEnvelope, bytes]:
         """Wrap ``data_key`` (a new one if ``None``) under ``passphrase``."""
         opslimit, memlimit = KDF_LIMITS[limits or new_limits_name()]
-        salt = nacl.utils.random(_argon.SALTBYTES)
         data_key = data_key or new_key()
+        return cls.wrap(passphrase, data_key, opslimit, memlimit), data_key
+
+    @classmethod
+    def wrap(cls, passphrase: str, data_key: bytes, opslimit: int, memlimit: int
+             ) -> KeyEnvelope:
+        """Wrap ``data_key`` under ``passphrase`` with a fresh salt and the given cost."""
+        salt = nacl.utils.random(_argon.SALTBYTES)
         kek = derive_key(passphrase, salt, opslimit, memlimit)
         wrapped = bytes(nacl.secret.SecretBox(kek).encrypt(data_key))
-        return cls(salt, opslimit, memlimit, wrapped), data_key
+        return cls(salt, opslimit, memlimit, wrapped)
+
+    def rewrap(self, old_passphrase: str, new_passphrase: str) -> KeyEnvelope:
+        """The same data key under a new passphrase, at the same cost."""
+        data_key = self.unwrap(old_passphrase)
+        return KeyEnvelope.wrap(new_passphrase, data_key, self.opslimit, self.memlimit)
 
     def derive(self, passphrase: str) -> bytes:
         """The key-encryption key for ``passphrase`` (slow on purpose)."""

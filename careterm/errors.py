@@ -49,7 +49,8 @@ class NoStore(CaretermError):
     """There is no careterm store in this home yet."""
 
     def __init__(self, home: object) -> None:
-        super().__init__(f"no careterm store in {home}; create one with 'careterm init --member NAME'")
+        super().__init__(
+            f"no careterm store in {home}; create one with 'careterm init --member NAME'")
 
 
 class StoreExists(InvalidInput):

@@ -90,7 +90,8 @@ class EncryptedStorage(VersionedStorage):
         try:
             data = json.loads(unseal(self._key, blob, self._purpose))
         except (Unsealable, ValueError) as exc:
-            raise StoreDamaged(self.path, "authentication failed" if blob else "empty file") from exc
+            reason = "authentication failed" if blob else "empty file"
+            raise StoreDamaged(self.path, reason) from exc
         if not isinstance(data, dict):
             raise StoreDamaged(self.path, "unexpected contents")
         self._cache, self._signature = data, signature

@@ -85,6 +85,18 @@ def write_envelope(home: Path, envelope: KeyEnvelope) -> None:
                  json.dumps({"format": FORMAT, **envelope.to_dict()}, indent=1).encode())
 
 
+@contextlib.contextmanager
+def home_lock(home: Path) -> Iterator[None]:
+    """Hold the home's lock file exclusively (``flock``; released if the process dies)."""
+    fd = os.open(home / LOCK_FILE, os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        fcntl.flock(fd, fcntl.LOCK_UN)
+        os.close(fd)
+
+
 class Store:
     """An unlocked store: the change log, this device's identity and settings.
 
@@ -293,13 +305,8 @@ class Store:
             if self.home is None:
                 yield
                 return
-            fd = os.open(self.home / LOCK_FILE, os.O_RDWR | os.O_CREAT, 0o600)
-            try:
-                fcntl.flock(fd, fcntl.LOCK_EX)
+            with home_lock(self.home):
                 yield
-            finally:
-                fcntl.flock(fd, fcntl.LOCK_UN)
-                os.close(fd)
 
     def transact(self, build: Callable[[ChangeMaker], None]) -> list[dict[str, Any]]:
         """Run ``build`` under the lock on the latest data and store what it made in one write.
@@ -375,3 +382,10 @@ class ChangeMaker:
 def stamp_wall_ms(stamp: str) -> int:
     """The wall-clock part of a hybrid clock stamp."""
     return parse_stamp(stamp)[0]
+
+
+def change_passphrase(home: Path, old: str, new: str) -> None:
+    """Re-wrap the data key under a new passphrase; the store itself is not rewritten."""
+    envelope = read_envelope(home).rewrap(old, new)
+    with home_lock(home):
+        write_envelope(home, envelope)
