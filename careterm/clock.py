@@ -7,7 +7,7 @@ escalation and "10 min ago" parsing are reproducible.
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 _clock: Callable[[], datetime] | None = None
 
@@ -16,7 +16,7 @@ def now() -> datetime:
     """Return the current time, timezone-aware, in the laptop's local zone."""
     if _clock is not None:
         return _clock()
-    return datetime.now(timezone.utc).astimezone()
+    return datetime.now(UTC).astimezone()
 
 
 def set_clock(fn: Callable[[], datetime] | None) -> None:
