@@ -338,6 +338,15 @@ class Store:
                 self.refresh()
             return fresh
 
+    def seed(self, meta: dict[str, Any], changes: list[dict[str, Any]]) -> None:
+        """Fill an empty store with a meta record and changes (restore), in one write each."""
+        with self.locked():
+            if self._table("meta").all() or self._table("changes").all():
+                raise StoreExists(self.home or "this store")
+            self._table("meta").insert(meta)
+            self._table("changes").insert_multiple(changes)
+            self.refresh()
+
     def close(self) -> None:
         """Drop decrypted data and keys from memory."""
         with self._thread_lock:
