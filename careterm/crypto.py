@@ -156,5 +156,14 @@ class KeyEnvelope:
         """Parse :meth:`to_dict` output; ``ValueError``/``KeyError`` when malformed."""
         if data.get("kdf") != "argon2id":
             raise ValueError("unknown key derivation")
-        return cls(_unb64(data["salt"]), int(data["opslimit"]), int(data["memlimit"]),
-                   _unb64(data["wrapped_key"]))
+        envelope = cls(_unb64(data["salt"]), int(data["opslimit"]), int(data["memlimit"]),
+                       _unb64(data["wrapped_key"]))
+        # Refuse parameters no careterm writes: a damaged file must not make
+        # the key derivation fail oddly or ask for gigabytes of memory.
+        if not (_argon.OPSLIMIT_MIN <= envelope.opslimit <= _argon.OPSLIMIT_SENSITIVE
+                and _argon.MEMLIMIT_MIN <= envelope.memlimit <= _argon.MEMLIMIT_SENSITIVE
+                and len(envelope.salt) == _argon.SALTBYTES
+                and len(envelope.wrapped) == KEY_SIZE + nacl.secret.SecretBox.MACBYTES
+                + nacl.secret.SecretBox.NONCE_SIZE):
+            raise ValueError("key parameters out of range")
+        return envelope

@@ -70,7 +70,7 @@ def read_envelope(home: Path) -> KeyEnvelope:
         raise NoStore(home)
     try:
         data = json.loads(path.read_text("utf-8"))
-        if data.get("format") != FORMAT:
+        if not isinstance(data, dict) or data.get("format") != FORMAT:
             raise ValueError("unknown format")
         return KeyEnvelope.from_dict(data)
     except (ValueError, KeyError, TypeError, UnicodeDecodeError) as exc:

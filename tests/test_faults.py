@@ -1,0 +1,146 @@
+"""Faults at the store: SIGKILL mid-save, a full or read-only disk, random corruption."""
+
+from __future__ import annotations
+
+import errno
+import os
+import random
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from careterm import incidents as actions
+from careterm.errors import CaretermError, StorageFailed, StoreDamaged, WrongPassphrase
+from careterm.store import KEY_FILE, STORE_FILE, Store
+from tests.conftest import PASSPHRASE
+
+SUBPROCESS_ENV = {**os.environ, "CARETERM_KDF_LIMITS": "test-only-min"}
+KILL_RUNS = 25
+
+SAVING_LOOP = """
+import sys
+from pathlib import Path
+from careterm.store import Store
+from careterm import incidents
+store = Store.open(Path(sys.argv[1]), sys.argv[2])
+print("ready", flush=True)
+n = 0
+while True:
+    inc = incidents.capture(store, f"kill-test report {n} " + "x" * 2000).id
+    incidents.add_note(store, inc, "note for " + inc)
+    print(inc, flush=True)  # printed only after the save returned
+    n += 1
+"""
+
+
+class TestKilledMidSave:
+    """SIGKILL at random points never loses a report whose save had returned."""
+
+    def test_random_kills(self, home: Path) -> None:
+        rng = random.Random(20261125)
+        confirmed: set[str] = set()
+        for _ in range(KILL_RUNS):
+            proc = subprocess.Popen([sys.executable, "-c", SAVING_LOOP, str(home), PASSPHRASE],
+                                    env=SUBPROCESS_ENV, stdout=subprocess.PIPE, text=True)
+            assert proc.stdout is not None
+            assert proc.stdout.readline().strip() == "ready"
+            time.sleep(rng.uniform(0.0, 0.25))
+            proc.send_signal(signal.SIGKILL)
+            out, _ = proc.communicate(timeout=30)
+            confirmed |= {line.strip() for line in out.splitlines() if line.strip()}
+            store = Store.open(home, PASSPHRASE)  # always opens
+            incidents = store.incidents()
+            missing = confirmed - set(incidents)
+            assert not missing, f"lost after SIGKILL: {sorted(missing)}"
+            for inc in confirmed:
+                assert incidents[inc].notes, inc
+        assert len(confirmed) > KILL_RUNS  # the loop really was saving when killed
+        actions.capture(Store.open(home, PASSPHRASE), "the store still works")
+
+
+class TestDiskRefuses:
+    """A full or read-only disk gives a clear message and loses nothing."""
+
+    @pytest.mark.parametrize("code", [errno.ENOSPC, errno.EROFS, errno.EACCES])
+    def test_write_fails_cleanly(self, home: Path, monkeypatch, code: int) -> None:
+        store = Store.open(home, PASSPHRASE)
+        kept = actions.capture(store, "saved before the disk filled").id
+        before = (home / STORE_FILE).read_bytes()
+        real_open = os.open
+
+        def refusing_open(path, flags, *args, **kwargs):
+            if str(path).endswith(".tmp"):
+                raise OSError(code, os.strerror(code))
+            return real_open(path, flags, *args, **kwargs)
+
+        monkeypatch.setattr(os, "open", refusing_open)
+        with pytest.raises(StorageFailed, match=os.strerror(code)) as caught:
+            actions.capture(store, "written while the disk is full")
+        assert "nothing was changed" in str(caught.value)
+        assert (home / STORE_FILE).read_bytes() == before
+        assert not list(home.glob("*.tmp")) and not list(home.glob(".*.tmp"))
+        monkeypatch.setattr(os, "open", real_open)
+        # Retrying once the disk has room works, and nothing was lost.
+        retried = actions.capture(store, "written while the disk is full").id
+        assert {kept, retried} <= set(Store.open(home, PASSPHRASE).incidents())
+
+
+class TestRandomCorruption:
+    """Any corruption gives a clear error, never a traceback or an overwrite."""
+
+    @settings(max_examples=60, deadline=None,
+              suppress_health_check=[HealthCheck.function_scoped_fixture])
+    @given(data=st.data())
+    def test_store_file(self, home: Path, data: st.DataObject) -> None:
+        store = Store.open(home, PASSPHRASE)
+        if not store.incidents():
+            actions.capture(store, "a report to corrupt")
+        path = home / STORE_FILE
+        original = path.read_bytes()
+        damaged = _corrupt(original, data)
+        path.write_bytes(damaged)
+        try:
+            with pytest.raises(StoreDamaged):
+                Store.open(home, PASSPHRASE)
+            assert path.read_bytes() == damaged
+        finally:
+            path.write_bytes(original)
+
+    @settings(max_examples=60, deadline=None,
+              suppress_health_check=[HealthCheck.function_scoped_fixture])
+    @given(data=st.data())
+    def test_key_file(self, home: Path, data: st.DataObject) -> None:
+        path = home / KEY_FILE
+        original = path.read_bytes()
+        damaged = _corrupt(original, data)
+        path.write_bytes(damaged)
+        try:
+            try:
+                Store.open(home, PASSPHRASE)
+            except (StoreDamaged, WrongPassphrase) as exc:
+                assert isinstance(exc, CaretermError)
+            assert path.read_bytes() == damaged
+        finally:
+            path.write_bytes(original)
+
+
+def _corrupt(original: bytes, data: st.DataObject) -> bytes:
+    how = data.draw(st.sampled_from(["flip", "truncate", "garbage", "splice"]))
+    blob = bytearray(original)
+    if how == "flip":
+        index = data.draw(st.integers(0, len(blob) - 1))
+        blob[index] ^= data.draw(st.integers(1, 255))
+    elif how == "truncate":
+        blob = blob[: data.draw(st.integers(0, len(blob) - 1))]
+    elif how == "garbage":
+        blob = bytearray(data.draw(st.binary(max_size=200)))
+    else:
+        index = data.draw(st.integers(0, len(blob)))
+        blob[index:index] = data.draw(st.binary(min_size=1, max_size=20))
+    return bytes(blob)
