@@ -22,6 +22,7 @@ from typing import Any
 from careterm import casework, clock
 from careterm.model import FIELD_LABELS, SOURCE_LABELS, Incident
 from careterm.textsafe import visible
+from careterm.timeline import timeline_entries
 
 _INLINE_SPECIAL = re.compile(r"([\\`*_\[\]<>|~&])")
 _NUMBERED = re.compile(r"^(\d{1,9})[.)]")
@@ -75,56 +76,11 @@ def _by(by: str | None, at: datetime | str | None) -> str:
     return f"{inline(by) if by else '(unknown member)'}, {_stamp(at)}"
 
 
-def _describe(name: str, value: Any) -> str:
-    """A field value in the timeline: labels for known names, marks spelled out."""
-    if isinstance(value, dict) and "mark" in value:
-        return _MARK_WORDS.get(value["mark"], f"({value['mark']})")
-    if value in (None, "", []):
-        return "(empty)"
-    if name == "source":
-        return SOURCE_LABELS.get(value, str(value))
-    if name == "status":
-        return casework.STATUS_LABELS.get(value, str(value))
-    if name == "category":
-        return casework.CATEGORY_LABELS.get(value, str(value))
-    if name == "resolutions" and isinstance(value, list):
-        return ", ".join(casework.RESOLUTION_LABELS.get(v, str(v)) for v in value)
-    if isinstance(value, list):
-        return ", ".join(str(v) for v in value)
-    return str(value)
-
-
 def _timeline_lines(incident: Incident) -> list[dict[str, str]]:
-    """Every change as ``{at, by, text}``, casework ops described in words."""
-    lines: list[dict[str, str]] = []
-    previous: dict[str, Any] = {}
-    for change in incident.changes:
-        data = change.get("data") or {}
-        op = change["op"]
-        texts: list[str] = []
-        if op == "set" and "created_at" in data:
-            texts.append("report captured")
-            previous.update(data)
-        elif op == "set":
-            for name, value in data.items():
-                if name == "when":
-                    continue
-                label = casework.CASEWORK_FIELD_LABELS.get(name, FIELD_LABELS.get(name, name))
-                texts.append(f"{label}: {_describe(name, previous.get(name))} → "
-                             f"{_describe(name, value)}")
-                previous[name] = value
-        elif op == "ack":
-            texts.append("acknowledged" + (f" ({data['via']})" if data.get("via") else ""))
-        elif op == "note":
-            texts.append("note: " + str(data.get("text", "")))
-        elif op in casework.ENTRY_OPS:
-            texts.append(casework.describe_entry(op, data))
-        else:
-            texts.append(op)
-        for text in texts:
-            lines.append({"at": _stamp(change.get("at")), "by": change.get("by", ""),
-                          "text": text})
-    return lines
+    """Every change as ``{at, by, text}`` for the written record."""
+    return [{"at": _stamp(entry["at"]), "by": entry["by"],
+             "text": ("note: " if entry["kind"] == "note" else "") + entry["text"]}
+            for entry in timeline_entries(incident)]
 
 
 def _report_value(incident: Incident, name: str, missing: dict[str, str]) -> Any:

@@ -1,7 +1,9 @@
 """An incident's timeline, told from its change records.
 
 The timeline and the history of old values come from the same records the
-sync merges, so what the board shows is exactly what was recorded.
+sync merges, so what every view shows is exactly what was recorded. The
+board's incident view, ``careterm show`` and the written-record export all
+read their timeline from :func:`timeline_entries`.
 """
 
 from __future__ import annotations
@@ -9,25 +11,45 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from careterm.model import FIELD_LABELS, SOURCE_LABELS, SUPPORT_LABELS
+from careterm import casework
+from careterm.model import FIELD_LABELS, SOURCE_LABELS
 
 if TYPE_CHECKING:
     from careterm.model import Incident
 
+_MARK_WORDS = {"unknown": "(unknown)", "declined": "(declined to say)"}
+
 
 def describe_value(name: str, value: Any) -> str:
-    """A field value as a person reads it (marks and empties spelled out)."""
+    """A field value as a person reads it: labels for known names, marks spelled out."""
     if isinstance(value, dict) and "mark" in value:
-        return f"({value['mark']})"
-    if value in (None, ""):
+        return _MARK_WORDS.get(value["mark"], f"({value['mark']})")
+    if value in (None, "", []):
         return "(empty)"
     if name == "source":
         return SOURCE_LABELS.get(value, str(value))
+    if name == "status":
+        return casework.STATUS_LABELS.get(value, str(value))
+    if name == "category":
+        return casework.CATEGORY_LABELS.get(value, str(value))
+    if name == "resolutions" and isinstance(value, list):
+        return ", ".join(casework.RESOLUTION_LABELS.get(v, str(v)) for v in value)
+    if isinstance(value, list):
+        return ", ".join(str(v) for v in value)
     return str(value)
 
 
+def field_label(name: str) -> str:
+    """The words for a field name (``when_text`` → ``when``)."""
+    return casework.CASEWORK_FIELD_LABELS.get(name, FIELD_LABELS.get(name, name))
+
+
 def timeline_entries(incident: Incident) -> list[dict[str, Any]]:
-    """Entries ``{at, by, kind, text}`` in the order the changes happened."""
+    """Entries ``{at, by, kind, text}`` in the order the changes happened.
+
+    ``at`` is the author's local time (a datetime, or ``None`` if unknown);
+    ``text`` holds user text raw: the caller makes it visible.
+    """
     entries: list[dict[str, Any]] = []
     previous: dict[str, Any] = {}
     for change in incident.changes:
@@ -35,29 +57,27 @@ def timeline_entries(incident: Incident) -> list[dict[str, Any]]:
         by = change.get("by", "")
         data = change.get("data") or {}
         op = change["op"]
+
+        made: list[dict[str, Any]] = []
         if op == "set" and "created_at" in data:
-            entries.append({"at": at, "by": by, "kind": "captured", "text": "report captured"})
+            made.append({"kind": "captured", "text": "report captured"})
             previous.update(data)
-            continue
-        if op == "set":
+        elif op == "set":
             for name, value in data.items():
                 if name == "when":
                     continue
-                old = previous.get(name)
+                made.append({"kind": "changed", "field": name, "text": (
+                    f"{field_label(name)}: {describe_value(name, previous.get(name))}"
+                    f" → {describe_value(name, value)}")})
                 previous[name] = value
-                label = FIELD_LABELS.get(name, name)
-                if name.startswith("support_"):
-                    label = "support: " + SUPPORT_LABELS.get(name.removeprefix("support_"), name)
-                entries.append({
-                    "at": at, "by": by, "kind": "changed", "field": name,
-                    "text": f"{label}: {describe_value(name, old)} → {describe_value(name, value)}",
-                })
         elif op == "ack":
-            via = data.get("via")
-            entries.append({"at": at, "by": by, "kind": "acknowledged",
-                            "text": "acknowledged" + (f" ({via})" if via else "")})
+            via = f" ({data['via']})" if data.get("via") else ""
+            made.append({"kind": "acknowledged", "text": "acknowledged" + via})
         elif op == "note":
-            entries.append({"at": at, "by": by, "kind": "note", "text": data.get("text", "")})
+            made.append({"kind": "note", "text": str(data.get("text", ""))})
+        elif op in casework.ENTRY_OPS:
+            made.append({"kind": op, "text": casework.describe_entry(op, data)})
         else:
-            entries.append({"at": at, "by": by, "kind": op, "text": op})
+            made.append({"kind": op, "text": op})
+        entries.extend({"at": at, "by": by, **entry} for entry in made)
     return entries
