@@ -18,7 +18,6 @@ from careterm.model import (
     CHOICE_FIELDS,
     MARKS,
     OPTIONAL_FIELDS,
-    STATUSES,
     SUPPORT_KINDS,
     Incident,
     urgency_rank,
@@ -206,6 +205,8 @@ def update(store: Store, incident_id: str, *, marks: dict[str, str] | None = Non
                 data["urgency"] = urgency
         if "status" in data and data["status"] is None:
             del data["status"]
+        if data.get("status") not in (None, incident.status):
+            _check_status_move(incident, data["status"])
         current = current_values(incident)
         data = {k: v for k, v in data.items() if current.get(k) != v}
         if data:
@@ -261,8 +262,18 @@ def add_note(store: Store, incident_id: str, text: str) -> None:
     store.transact(build)
 
 
+def _check_status_move(incident: Incident, status: str) -> None:
+    """Apply the casework workflow rules to a status change made through :func:`update`."""
+    from careterm import casework  # casework builds on this module
+
+    casework.check_transition(incident.status, status)
+    blocker = casework.status_blocker(incident, status)
+    if blocker:
+        raise InvalidInput(blocker)
+
+
 def set_status(store: Store, incident_id: str, status: str) -> bool:
-    """Move the incident to ``status``; False when it already had it."""
-    if status not in STATUSES:
-        raise InvalidInput(f"status: {status!r} is not one of {', '.join(STATUSES)}")
-    return bool(update(store, incident_id, status=status))
+    """Move the incident to ``status`` under the workflow rules; False when it already had it."""
+    from careterm.casework import change_status
+
+    return change_status(store, incident_id, status)
