@@ -138,7 +138,6 @@ class Incident:
     notes: list[Note] = field(default_factory=list)
     entries: dict[str, list[Entry]] = field(default_factory=dict)
     extra: dict[str, Any] = field(default_factory=dict)
-    history: dict[str, list[FieldValue]] = field(default_factory=dict)
     changes: list[dict[str, Any]] = field(default_factory=list)
 
     @property
@@ -150,6 +149,24 @@ class Incident:
     def is_open(self) -> bool:
         """True until the report is closed."""
         return self.status != "closed"
+
+    @property
+    def history(self) -> dict[str, list[FieldValue]]:
+        """Every value each field has held, in change order (the last one is current).
+
+        Worked out from :attr:`changes` when asked, so folding thousands of
+        reports does not build it for every one.
+        """
+        result: dict[str, list[FieldValue]] = {}
+        for change in self.changes:
+            if change["op"] != "set":
+                continue
+            at = _parse_time(change.get("at"))
+            key = change_key(change)
+            for name, value in (change.get("data") or {}).items():
+                result.setdefault(name, []).append(
+                    FieldValue(value, change.get("by", ""), at, change["dev"], key))
+        return result
 
     def missing(self) -> dict[str, str]:
         """Capture fields with no answer: field → ``empty``, ``unknown`` or ``declined``."""
@@ -214,55 +231,51 @@ class Fold:
         if incident is None:
             incident = self.incidents[inc_id] = Incident(id=inc_id)
         incident.changes.append(change)
-        key = change_key(change)
+        key = (change["hlc"], change["dev"], change["cid"])
         op = change["op"]
         data = change.get("data") or {}
-        at = _parse_time(change.get("at"))
         if op == "set":
-            winners = self._winners.setdefault(inc_id, {})
+            winners = self._winners.get(inc_id)
+            if winners is None:
+                winners = self._winners[inc_id] = {}
             for name, value in data.items():
-                incident.history.setdefault(name, []).append(
-                    FieldValue(value, change.get("by", ""), at, change["dev"], key))
                 current = winners.get(name)
                 if current is None or key > current[0]:
                     winners[name] = (key, value)
         elif op == "ack":
             if inc_id not in self._ack_key or key < self._ack_key[inc_id]:
                 self._ack_key[inc_id] = key
-                incident.acknowledged_at = at
+                incident.acknowledged_at = _parse_time(change.get("at"))
                 incident.acknowledged_by = change.get("by")
                 incident.acknowledged_via = data.get("via")
         elif op in LIST_OPS:
-            incident.entries.setdefault(op, []).append(
-                Entry(op, change.get("by", ""), at, data, change["cid"], key))
-            if op == "note":
-                incident.notes.append(
-                    Note(change.get("by", ""), at, data.get("text", ""), change["cid"]))
+            incident.entries.setdefault(op, []).append(Entry(
+                op, change.get("by", ""), _parse_time(change.get("at")), data, change["cid"], key))
         # Unknown ops come from a newer careterm on another laptop: keep the
         # change (it syncs on) but do not guess at its meaning.
 
     def _materialise(self, incident: Incident) -> None:
         """Recompute the incident's fields from the winning values."""
-        incident.notes.sort(key=lambda n: (n.at.timestamp() if n.at else 0.0, n.cid))
+        if len(incident.changes) > 1:
+            incident.changes.sort(key=change_key)
         for entries in incident.entries.values():
             entries.sort(key=lambda e: e.key)
-        for values in incident.history.values():
-            values.sort(key=lambda v: v.key)
-        incident.changes.sort(key=change_key)
+        incident.notes = [Note(e.by, e.at, e.data.get("text", ""), e.cid)
+                          for e in incident.entries.get("note", ())]
         incident.marks = {}
         incident.support = {}
         incident.extra = {}
         for name, (_key, value) in self._winners.get(incident.id, {}).items():
-            if isinstance(value, dict) and "mark" in value:
+            if type(value) is dict and "mark" in value:
                 incident.marks[name] = value["mark"]
                 value = None
-            if name.startswith("support_"):
-                if value:
-                    incident.support[name.removeprefix("support_")] = value
+            if name in _SET_ATTRIBUTES:
+                setattr(incident, name, value)
             elif name in ("when", "created_at"):
                 setattr(incident, name, _parse_time(value))
-            elif name in _SET_ATTRIBUTES:
-                setattr(incident, name, value)
+            elif name.startswith("support_"):
+                if value:
+                    incident.support[name.removeprefix("support_")] = value
             else:
                 # Fields added by casework (category, review_*, …) and by newer versions.
                 incident.extra[name] = value

@@ -10,6 +10,7 @@ into a visible, harmless stand-in, so the text is shown, not interpreted.
 from __future__ import annotations
 
 import json
+import re
 import unicodedata
 
 # Bidi controls that reorder text on screen (Trojan Source style).
@@ -57,16 +58,16 @@ def visible(text: str, *, one_line: bool = False) -> str:
     return "".join(out)
 
 
+# What JSON leaves raw but a terminal might act on: DEL, C1 controls, bidi and
+# invisible characters, lone surrogates. JSON itself escapes C0 controls.
+_JSON_UNSAFE = re.compile(
+    "[\x7f-\x9f\ud800-\udfff" + "".join(sorted(_BIDI | _INVISIBLE)) + "]")
+
+
 def safe_json(value: object, **kwargs: object) -> str:
     """JSON for a terminal: keeps Unicode readable, escapes what a terminal would act on."""
     text = json.dumps(value, ensure_ascii=False, **kwargs)  # type: ignore[arg-type]
-    if all(_stand_in(ch) is None or ch in "\n\t" for ch in text):
-        return text
-    # JSON already escapes C0 controls inside strings; escape the rest as \uXXXX.
-    return "".join(
-        f"\\u{ord(ch):04x}" if ch not in "\n\t" and _stand_in(ch) is not None else ch
-        for ch in text
-    )
+    return _JSON_UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
 
 
 def has_invalid_utf8(text: str) -> bool:
