@@ -335,7 +335,7 @@ def test_error_messages_show_user_text_literally(cli) -> None:
 @given(text=st.text(st.characters(blacklist_categories=("Cs",)), min_size=1, max_size=300)
        .filter(lambda t: t.strip() == t and t != ""))
 def test_any_report_text_survives_the_round_trip(cli, text: str) -> None:
-    inc_id = capture(cli, "--what", text)
+    inc_id = capture(cli, f"--what={text}")  # the = form lets text start with "-"
     assert show_json(cli, inc_id)["what"] == text
     shown = cli("show", inc_id).out
     assert "\x1b" not in shown and "\x9b" not in shown
