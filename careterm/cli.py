@@ -30,8 +30,10 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any, NoReturn, TextIO
 
-from careterm import __version__, clock, incidents
+from careterm import __version__, casework, clock, incidents, keys
+from careterm.backup import restore_backup, write_backup
 from careterm.errors import CaretermError, InvalidInput, NoStore, StoreExists
+from careterm.export import export_markdown
 from careterm.importer import parse_marks, parse_support, read_import
 from careterm.incidents import CAPTURE_OPTIONS, clean_text
 from careterm.model import (
@@ -54,6 +56,7 @@ from careterm.model import (
     waiting_for,
 )
 from careterm.records import incident_to_dict
+from careterm.report import render_json, render_markdown, transparency_report
 from careterm.store import Store, default_home, has_store
 from careterm.textsafe import has_invalid_utf8, safe_json, visible
 from careterm.timeline import describe_value
@@ -93,15 +96,15 @@ def notice(text: str) -> None:
 
 # ----------------------------------------------------------------- session
 
-def read_passphrase(*, new: bool = False) -> str:
+def read_passphrase(*, new: bool = False, prompt: str = "careterm passphrase") -> str:
     """The team passphrase from ``$CARETERM_PASSPHRASE`` or a prompt without echo.
 
     ``new`` (creating a store) asks twice and refuses an empty passphrase.
     """
-    passphrase = os.environ.get(PASSPHRASE_ENV)
+    passphrase = None if prompt != "careterm passphrase" else os.environ.get(PASSPHRASE_ENV)
     if passphrase is None:
         try:
-            passphrase = getpass.getpass("careterm passphrase: ")
+            passphrase = getpass.getpass(f"{prompt}: ")
             if new and getpass.getpass("the same passphrase again: ") != passphrase:
                 raise InvalidInput("the two passphrases differ; nothing was created")
         except EOFError:
@@ -383,6 +386,7 @@ def describe_incident(incident: Incident, now: datetime, target: timedelta) -> l
     lines += _labelled("missing", ", ".join(
         f"{'when' if name == 'when_text' else name} ({why})" for name, why in missing.items()
     ) if missing else "nothing")
+    lines += _casework_lines(incident)
     lines += ["", "timeline"]
     for entry in incident.timeline():
         text = entry["text"]
@@ -402,6 +406,48 @@ def describe_incident(incident: Incident, now: datetime, target: timedelta) -> l
                 shown = visible(describe_value(name, value.value), one_line=True)
                 lines.append(f"    {_moment(value.at, now)}  "
                              f"{visible(value.by, one_line=True)}  {shown}")
+    return lines
+
+
+def _casework_lines(incident: Incident) -> list[str]:
+    """The casework part of ``careterm show``: only what has been recorded, warnings first."""
+    lines: list[str] = []
+    for warning in casework.incident_warnings(incident):
+        lines += _labelled("WARNING", visible(warning, one_line=True))
+    category = casework.category(incident)
+    if category:
+        lines += _labelled("category", casework.CATEGORY_LABELS.get(category, category))
+    review = casework.review(incident)
+    if any(review.get(k) for k in casework.REVIEW_FIELDS):
+        violation = review.get("violation")
+        parts = [casework.VIOLATION_LABELS.get(violation, "violation not decided")
+                 if violation else "violation not decided"]
+        if review.get("actors"):
+            parts.append("acted badly: " + ", ".join(review["actors"]))
+        lines += _labelled("review", visible("; ".join(parts), one_line=True))
+        for key in ("finding", "reason"):
+            if review.get(key):
+                lines += _labelled(f"  {key}", visible(str(review[key])))
+    resolutions = casework.resolution_list(incident)
+    if resolutions:
+        lines += _labelled("resolution", visible("; ".join(
+            r["label"] + (f": {r['text']}" if r.get("text") else "") for r in resolutions),
+            one_line=True))
+    for conversation in casework.conversations(incident):
+        lines += _labelled("conversation", visible(
+            f"with {conversation.get('with')} ({conversation.get('kind')}); members: "
+            f"{', '.join(conversation.get('members') or [])}", one_line=True))
+    for conflict in casework.conflicts_for(incident):
+        lines += _labelled("conflict", visible(
+            f"{conflict.get('member')}: {conflict.get('reason')}", one_line=True))
+    if casework.needs_informing(incident):
+        lines += _labelled("reporter", "NOT YET INFORMED of the resolution")
+    for informed in casework.informed_records(incident):
+        lines += _labelled("informed", visible(
+            f"{informed.get('how')} by {informed.get('by')}", one_line=True))
+    statement = casework.statement(incident)
+    if statement:
+        lines += _labelled("statement", visible(str(statement.get("level")), one_line=True))
     return lines
 
 
@@ -506,6 +552,9 @@ def cmd_show(args: argparse.Namespace, session: Session) -> int:
         out(safe_json(incident_to_dict(incident, now, detail=True), indent=2))
     else:
         out("\n".join(describe_incident(incident, now, store.ack_target())))
+    conflict = casework.member_conflict_warning(incident, store.member)
+    if conflict:
+        notice("warning: " + conflict)
     return 0
 
 
@@ -632,6 +681,285 @@ def cmd_sync(args: argparse.Namespace, session: Session) -> int:
     sync = _optional_module("careterm.sync", "sync")
     report = sync.sync(session.store())
     out("\n".join(visible(line) for line in report.lines()))
+    return 0
+
+
+# ---------------------------------------------------------------- casework
+
+def _id_argument(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("id", metavar="ID")
+
+
+def _status_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("id", metavar="ID")
+    parser.add_argument("status_name", metavar=_choices(STATUSES))
+
+
+@command("status", "move a report on in the workflow (or back to in-review)",
+         _status_arguments)
+def cmd_status(args: argparse.Namespace, session: Session) -> int:
+    """Change the status under the workflow rules."""
+    store = session.store()
+    incident = store.get(args.id)
+    if casework.change_status(store, incident.id, args.status_name):
+        out(f"{incident.id} is now {store.get(incident.id).status}")
+    else:
+        notice(f"{incident.id} already is {incident.status}; nothing changed")
+    return 0
+
+
+def _categorize_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("id", metavar="ID")
+    parser.add_argument("category", metavar=_choices(casework.CATEGORIES))
+
+
+@command("categorize", "set the report's category (for the transparency report)",
+         _categorize_arguments)
+def cmd_categorize(args: argparse.Namespace, session: Session) -> int:
+    """Set the category."""
+    store = session.store()
+    incident = store.get(args.id)
+    casework.categorize(store, incident.id, args.category)
+    out(f"{incident.id} category: {casework.CATEGORY_LABELS[args.category.strip().lower()]}")
+    return 0
+
+
+def _review_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("id", metavar="ID")
+    parser.add_argument("--finding", metavar="TEXT", help="what happened, as the team found")
+    parser.add_argument("--violation", metavar=_choices(casework.VIOLATIONS),
+                        help="whether it is a Code of Conduct violation")
+    parser.add_argument("--actor", metavar="TEXT", action="append", dest="actors",
+                        help="who acted badly (repeatable)")
+    parser.add_argument("--reason", metavar="TEXT", help="the team's reasoning")
+
+
+@command("review", "fill in the review record from the team's meeting", _review_arguments)
+def cmd_review(args: argparse.Namespace, session: Session) -> int:
+    """Record the review; only the answers given change."""
+    if all(getattr(args, k) is None for k in ("finding", "violation", "actors", "reason")):
+        raise InvalidInput("nothing to record: give --finding, --violation, --actor or --reason")
+    store = session.store()
+    incident = store.get(args.id)
+    changed = casework.record_review(store, incident.id, finding=args.finding,
+                                     violation=args.violation, actors=args.actors,
+                                     reason=args.reason)
+    out(f"{incident.id} review: " + (", ".join(changed) + " recorded" if changed
+                                     else "nothing changed"))
+    return 0
+
+
+def _resolve_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("id", metavar="ID")
+    parser.add_argument("--resolution", metavar=_choices(casework.RESOLUTIONS), action="append",
+                        dest="resolutions", help="a resolution (repeatable)")
+    parser.add_argument("--other", metavar="TEXT", help="text of an 'other' resolution")
+
+
+@command("resolve", "record the resolution the team decided", _resolve_arguments)
+def cmd_resolve(args: argparse.Namespace, session: Session) -> int:
+    """Record the resolution(s); the report moves to decided."""
+    if not args.resolutions and not args.other:
+        raise InvalidInput("give at least one --resolution (or --other TEXT)")
+    store = session.store()
+    incident = store.get(args.id)
+    names = casework.record_resolution(store, incident.id, args.resolutions or [], args.other)
+    labels = [casework.RESOLUTION_LABELS.get(n, n) for n in names]
+    out(f"{incident.id} resolution: {visible('; '.join(labels), one_line=True)}")
+    return 0
+
+
+def _conflict_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("id", metavar="ID")
+    parser.add_argument("--member", metavar="NAME", help="who has the conflict (default: you)")
+    parser.add_argument("--reason", metavar="TEXT", required=True, help="a short reason")
+
+
+@command("conflict", "declare a conflict of interest on a report", _conflict_arguments)
+def cmd_conflict(args: argparse.Namespace, session: Session) -> int:
+    """Declare a conflict of interest."""
+    store = session.store()
+    incident = store.get(args.id)
+    member = args.member or store.member
+    casework.declare_conflict(store, incident.id, member, args.reason)
+    out(f"{incident.id}: conflict of interest recorded for {visible(member, one_line=True)}")
+    return 0
+
+
+def _conversation_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("id", metavar="ID")
+    parser.add_argument("--with", metavar="TEXT", dest="with_whom", required=True,
+                        help="with whom (the reporter, a witness, the reported person)")
+    parser.add_argument("--members", metavar="NAME[,NAME]", required=True,
+                        help="the CARE members present")
+    parser.add_argument("--notes", metavar="TEXT", help="notes of the conversation")
+    parser.add_argument("--kind", metavar=_choices(casework.CONVERSATION_KINDS),
+                        help="who they are (guessed from --with when not given)")
+    parser.add_argument("--at", metavar="TEXT", help="when, e.g. '20 min ago' (default: now)")
+
+
+@command("conversation", "record a conversation held for the case", _conversation_arguments)
+def cmd_conversation(args: argparse.Namespace, session: Session) -> int:
+    """Record a conversation; warnings (one member with the reported person…) go to stderr."""
+    store = session.store()
+    incident = store.get(args.id)
+    warnings = casework.record_conversation(store, incident.id, args.with_whom, args.members,
+                                            notes=args.notes, kind=args.kind, at=args.at)
+    for warning in warnings:
+        notice("warning: " + warning)
+    out(f"{incident.id}: conversation recorded")
+    return 0
+
+
+def _inform_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("id", metavar="ID")
+    parser.add_argument("--how", metavar="TEXT", required=True,
+                        help="how the reporter was informed (in person, e-mail…)")
+    parser.add_argument("--told", metavar="TEXT", help="what they were told")
+
+
+@command("inform", "record that the reporter was informed of the resolution",
+         _inform_arguments)
+def cmd_inform(args: argparse.Namespace, session: Session) -> int:
+    """Record informing the reporter."""
+    store = session.store()
+    incident = store.get(args.id)
+    casework.record_informed(store, incident.id, args.how, args.told)
+    out(f"{incident.id}: reporter informed ({store.get(incident.id).status})")
+    return 0
+
+
+def _support_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("id", metavar="ID")
+    parser.add_argument("kind", metavar=_choices(SUPPORT_KINDS))
+    parser.add_argument("state", metavar=_choices(casework.SUPPORT_STATES))
+    parser.add_argument("--notes", metavar="TEXT")
+
+
+@command("support", "record support for the reporter (escort, friend, police)",
+         _support_arguments)
+def cmd_support(args: argparse.Namespace, session: Session) -> int:
+    """Record a support step; never required."""
+    store = session.store()
+    incident = store.get(args.id)
+    casework.record_support(store, incident.id, args.kind, args.state, notes=args.notes)
+    out(f"{incident.id}: {SUPPORT_LABELS.get(args.kind, args.kind)} {args.state}")
+    return 0
+
+
+def _unilateral_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("id", metavar="ID")
+    parser.add_argument("--action", metavar="TEXT", required=True, help="what was done")
+    parser.add_argument("--consulted", metavar="NAME",
+                        help="whom you consulted (leave out if nobody could be reached)")
+
+
+@command("unilateral", "record an urgent action one member took alone",
+         _unilateral_arguments)
+def cmd_unilateral(args: argparse.Namespace, session: Session) -> int:
+    """Record a unilateral action."""
+    store = session.store()
+    incident = store.get(args.id)
+    casework.record_unilateral(store, incident.id, args.action, args.consulted)
+    out(f"{incident.id}: unilateral action recorded")
+    return 0
+
+
+def _statement_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("id", metavar="ID")
+    parser.add_argument("level", metavar=_choices(casework.STATEMENT_LEVELS))
+    parser.add_argument("--text", metavar="TEXT", help="the statement")
+    parser.add_argument("--members", metavar="NAME[,NAME]", help="who decided it together")
+
+
+@command("statement", "record the team's decision on a public statement",
+         _statement_arguments)
+def cmd_statement(args: argparse.Namespace, session: Session) -> int:
+    """Record the public statement decision."""
+    store = session.store()
+    incident = store.get(args.id)
+    casework.record_statement(store, incident.id, args.level, args.text, args.members)
+    out(f"{incident.id}: public statement decision recorded ({args.level})")
+    return 0
+
+
+def _export_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("id", metavar="ID")
+    parser.add_argument("--format", choices=["md"], default="md")
+
+
+@command("export", "the full written record of one report (Markdown)", _export_arguments)
+def cmd_export(args: argparse.Namespace, session: Session) -> int:
+    """The written record for the review meeting."""
+    incident = session.store().get(args.id)
+    out(export_markdown(incident, clock.now()).rstrip("\n"))
+    return 0
+
+
+def _report_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--format", choices=["md", "json"], default="md")
+
+
+@command("report", "the anonymised transparency report", _report_arguments)
+def cmd_report(args: argparse.Namespace, session: Session) -> int:
+    """Counts only: no names, contacts, free text, places or exact times."""
+    figures = transparency_report(session.store().incidents(), clock.now())
+    rendered = render_json(figures) if args.format == "json" else render_markdown(figures)
+    out(rendered.rstrip("\n"))
+    return 0
+
+
+# ------------------------------------------------------------ keys & backups
+
+@command("passphrase", "change the team passphrase on this laptop (and the shared folder)")
+def cmd_passphrase(args: argparse.Namespace, session: Session) -> int:
+    """Re-wrap the data key under a new passphrase; the store is not rewritten."""
+    if not has_store(session.home):
+        raise NoStore(session.home)
+    old = read_passphrase()
+    new = os.environ.get("CARETERM_NEW_PASSPHRASE")
+    if new is None:
+        new = read_passphrase(new=True, prompt="new passphrase")
+    elif not new:
+        raise InvalidInput("the new passphrase is empty")
+    lines = keys.change_passphrase_everywhere(session.home, old, new)
+    for line in lines:
+        out(visible(line, one_line=True))
+    return 0
+
+
+def _backup_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("file", metavar="FILE")
+
+
+@command("backup", "write an encrypted backup of this laptop's store to one file",
+         _backup_arguments)
+def cmd_backup(args: argparse.Namespace, session: Session) -> int:
+    """One encrypted file, the same passphrase."""
+    path = Path(args.file)
+    if path.exists() and path.is_dir():
+        raise InvalidInput(f"{args.file} is a folder; give a file name")
+    count = write_backup(session.store(), path)
+    out(f"backup of {count} changes written to {visible(args.file, one_line=True)}")
+    return 0
+
+
+def _restore_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("file", metavar="FILE")
+    parser.add_argument("--replace", action="store_true",
+                        help="move another team's store aside (never deleted) and restore")
+
+
+@command("restore", "restore an encrypted backup (verified before anything changes)",
+         _restore_arguments)
+def cmd_restore(args: argparse.Namespace, session: Session) -> int:
+    """Restore: recreate, merge into the same store, or (with --replace) move aside."""
+    result = restore_backup(session.home, Path(args.file), read_passphrase(),
+                            replace=args.replace)
+    if result.moved_aside is not None:
+        out(f"the previous store was moved to {visible(str(result.moved_aside), one_line=True)}")
+    verb = "restored" if result.created else "merged"
+    out(f"{verb} {result.added} changes from {visible(args.file, one_line=True)}")
     return 0
 
 

@@ -7,7 +7,9 @@ the capture option names (``when``, not ``when_text``), because they answer
 "which question has no answer"; ``history`` is keyed by the stored field
 names, because it lists the values exactly as they were recorded.
 
-Later issues add their keys here (casework: ``category``, ``review``, …).
+Casework adds ``category``, ``review``, ``resolutions``, ``conflicts``,
+``conversations``, ``support`` (each step with who and when), ``informed``,
+``statement`` and ``warnings``.
 """
 
 from __future__ import annotations
@@ -15,13 +17,15 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from careterm import clock
+from careterm import casework, clock
 from careterm.model import Incident, waiting_for
 
 RECORD_KEYS = ("id", "what", "who", "when", "when_text", "where", "ongoing", "contact",
                "reporter", "source", "urgency", "status", "created_at", "created_by",
                "acknowledged_at", "acknowledged_by", "acknowledged_via", "notes", "marks",
-               "missing", "support", "updated_at", "waiting_seconds")
+               "missing", "support", "updated_at", "waiting_seconds", "category", "review",
+               "resolutions", "conflicts", "conversations", "unilateral", "informed",
+               "needs_informing", "statement", "warnings")
 """Keys of every record, in output order."""
 DETAIL_KEYS = ("timeline", "history")
 """Keys only :func:`incident_to_dict` with ``detail=True`` adds (``show --json``)."""
@@ -79,10 +83,13 @@ def incident_to_dict(incident: Incident, now: datetime | None = None, *,
                   for note in incident.notes],
         "marks": {option_name(name): mark for name, mark in incident.marks.items()},
         "missing": {option_name(name): why for name, why in incident.missing().items()},
-        "support": dict(incident.support),
+        "support": None,  # filled in by casework below, keeping the key order
         "updated_at": iso(updated_at(incident)),
         "waiting_seconds": waiting,
     }
+    # Casework (category, review, resolutions, conflicts, conversations, support,
+    # informed, statement, warnings); its "support" is the full record of each step.
+    record.update(casework.casework_dict(incident))
     if detail:
         record["timeline"] = [
             {**entry, "at": iso(entry.get("at"))} for entry in incident.timeline()
