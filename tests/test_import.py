@@ -103,7 +103,7 @@ def test_json_lines_imports_with_marks_and_support(cli, home: Path, tmp_path: Pa
     assert (result.code, result.out) == (0, "imported 2 reports\n")
     first, second = stored(home)
     assert first["marks"] == {"reporter": "declined"}
-    assert first["support"] == {"escort": "requested"}
+    assert {k: v["state"] for k, v in first["support"].items()} == {"escort": "requested"}
     assert first["when_text"] == "yesterday 21:00"
     assert second["marks"] == {"who": "unknown", "when": "unknown", "contact": "declined"}
 
