@@ -25,8 +25,6 @@ from careterm.crypto import KeyEnvelope, Unsealable, seal, subkey, unseal
 from careterm.errors import CaretermError, InvalidInput, StoreDamaged
 from careterm.storage import atomic_write
 from careterm.store import (
-    KEY_FILE,
-    STORE_FILE,
     Store,
     has_store,
     home_lock,
@@ -137,7 +135,8 @@ def _move_aside(home: Path) -> Path:
     aside = home / f"before-restore-{clock.now():%Y%m%d-%H%M%S}"
     aside.mkdir()
     with home_lock(home):
-        for name in (STORE_FILE, KEY_FILE, "draft.ct"):
-            if (home / name).exists():
-                os.replace(home / name, aside / name)
+        # Everything of the old store: snapshot, journal, key, draft, sync state.
+        for path in home.iterdir():
+            if path.is_file() and not path.name.endswith("lock"):
+                os.replace(path, aside / path.name)
     return aside

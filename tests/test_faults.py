@@ -68,24 +68,27 @@ class TestDiskRefuses:
     """A full or read-only disk gives a clear message and loses nothing."""
 
     @pytest.mark.parametrize("code", [errno.ENOSPC, errno.EROFS, errno.EACCES])
-    def test_write_fails_cleanly(self, home: Path, monkeypatch, code: int) -> None:
+    @pytest.mark.parametrize("fails", ["open", "write"])
+    def test_write_fails_cleanly(self, home: Path, monkeypatch, code: int, fails: str) -> None:
         store = Store.open(home, PASSPHRASE)
         kept = actions.capture(store, "saved before the disk filled").id
-        before = (home / STORE_FILE).read_bytes()
-        real_open = os.open
+        files = {p: p.read_bytes() for p in home.iterdir() if p.is_file()}
+        real = getattr(os, fails)
 
-        def refusing_open(path, flags, *args, **kwargs):
-            if str(path).endswith(".tmp"):
+        def refusing(*args, **kwargs):
+            if fails == "write" or str(args[0]).endswith((".tmp", ".journal")):
                 raise OSError(code, os.strerror(code))
-            return real_open(path, flags, *args, **kwargs)
+            return real(*args, **kwargs)
 
-        monkeypatch.setattr(os, "open", refusing_open)
+        monkeypatch.setattr(os, fails, refusing)
         with pytest.raises(StorageFailed, match=os.strerror(code)) as caught:
             actions.capture(store, "written while the disk is full")
         assert "nothing was changed" in str(caught.value)
-        assert (home / STORE_FILE).read_bytes() == before
+        monkeypatch.setattr(os, fails, real)
+        for path, data in files.items():
+            if path.name != "lock":
+                assert path.read_bytes() == data, path.name
         assert not list(home.glob("*.tmp")) and not list(home.glob(".*.tmp"))
-        monkeypatch.setattr(os, "open", real_open)
         # Retrying once the disk has room works, and nothing was lost.
         retried = actions.capture(store, "written while the disk is full").id
         assert {kept, retried} <= set(Store.open(home, PASSPHRASE).incidents())

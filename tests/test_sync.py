@@ -413,10 +413,13 @@ def test_a_store_restored_from_an_older_backup_gets_its_shared_changes_back(team
     team.add()
     bo = team.add()
     assert bo.home is not None
-    backup = (bo.home / "store.ct").read_bytes()
+    files = ("store.ct", "store.journal")
+    backup = {name: (bo.home / name).read_bytes() if (bo.home / name).exists() else b""
+              for name in files}
     inc_id = incidents.capture(bo, "Captured after the backup was taken").id
     team.sync(1)
-    (bo.home / "store.ct").write_bytes(backup)  # the laptop is restored from the backup
+    for name in files:  # the laptop is restored from the backup
+        (bo.home / name).write_bytes(backup[name])
     assert inc_id not in bo.incidents()
     report = team.sync(1)
     assert any("restored from a backup" in w for w in report.warnings)
