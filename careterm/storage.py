@@ -215,11 +215,13 @@ class EncryptedStorage(VersionedStorage):
         """Persist ``data``: append what changed to the journal, or write a new snapshot."""
         try:
             record = self._delta(data)
-            if record is None or self._journal_offset + 1 > max(
+            payload = _dumps(record) if record else b""
+            # A big batch (an import, a first sync) or a long journal: a new snapshot.
+            if record is None or self._journal_offset + len(payload) > max(
                     COMPACT_AT, self._snapshot_size // 2):
                 self._write_snapshot(data)
             elif record:
-                self._append(record)
+                self._append(payload)
         except Exception:
             # TinyDB may have changed the cached dict in place before writing.
             self._forget()
@@ -247,8 +249,8 @@ class EncryptedStorage(VersionedStorage):
             return None
         return record
 
-    def _append(self, record: dict[str, Any]) -> None:
-        blob = seal(self._key, _dumps(record), self._record_aad(self._journal_index))
+    def _append(self, payload: bytes) -> None:
+        blob = seal(self._key, payload, self._record_aad(self._journal_index))
         header = JOURNAL_MAGIC + self._snapshot_id
         try:
             fd = os.open(self.journal_path, os.O_RDWR | os.O_CREAT, 0o600)
