@@ -14,13 +14,16 @@ unless asked to move the old store aside (renamed, never deleted).
 
 from __future__ import annotations
 
+import base64
 import json
 import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from careterm import clock
+import nacl.signing
+
+from careterm import clock, ids
 from careterm.crypto import KeyEnvelope, Unsealable, seal, subkey, unseal
 from careterm.errors import CaretermError, InvalidInput, StoreDamaged
 from careterm.storage import atomic_write
@@ -124,10 +127,30 @@ def restore_backup(home: Path, path: Path, passphrase: str, *,
         moved = _move_aside(home)
     home.mkdir(parents=True, exist_ok=True)
     store = Store.open_with_key(home, backup.data_key, _new=True)
-    store.seed(backup.meta, backup.changes)
+    store.seed(as_new_device(backup.meta, backup.changes), backup.changes)
     # The key file goes last: until it exists the home holds no store.
     write_envelope(home, backup.envelope)
     return RestoreResult(created=True, added=len(backup.changes), moved_aside=moved)
+
+
+def as_new_device(meta: dict[str, Any], changes: list[dict[str, Any]]) -> dict[str, Any]:
+    """The meta record for a restored store, which acts as a new device.
+
+    The backup may be older than what its laptop went on to write and share;
+    continuing under the old device id and id prefix would reuse change ids and
+    incident ids already used since. A new device id, a prefix no incident
+    uses yet, and a new signing key for the shared folder avoid that; the
+    next sync registers the device.
+    """
+    used_tags = {change["inc"][:ids.TAG_LENGTH] for change in changes}
+    fresh = dict(meta)
+    fresh["device_id"] = ids.new_device_id()
+    fresh["device_tag"] = ids.new_device_tag(used_tags | {meta.get("device_tag", "")})
+    fresh["restored_from_device"] = meta.get("device_id")
+    if "sync_signing_key" in fresh:
+        fresh["sync_signing_key"] = base64.b64encode(
+            bytes(nacl.signing.SigningKey.generate())).decode("ascii")
+    return fresh
 
 
 def _move_aside(home: Path) -> Path:

@@ -86,3 +86,22 @@ class TestRestore:
         assert inc in Store.open(other, PASSPHRASE).incidents()
         # The old store was moved aside, not deleted.
         assert kept in Store.open(result.moved_aside, PASSPHRASE).incidents()
+
+
+class TestRestoredLaptopIsANewDevice:
+    """A restored store never reuses the change or incident ids of the laptop it came from."""
+
+    def test_new_device_identity(self, backed_up, tmp_path: Path) -> None:
+        home, path, inc = backed_up
+        original = Store.open(home, PASSPHRASE)
+        fresh = tmp_path / "restored"
+        restore_backup(fresh, path, PASSPHRASE)
+        restored = Store.open(fresh, PASSPHRASE)
+        assert restored.device_id != original.device_id
+        assert restored.device_tag != original.device_tag
+        # The original laptop went on capturing after the backup; so does the restored one.
+        later_original = actions.capture(original, "after the backup, original").id
+        later_restored = actions.capture(restored, "after the restore").id
+        assert later_original != later_restored
+        assert not ({c["cid"] for c in original.changes()}
+                    & {c["cid"] for c in restored.changes() if c["dev"] == restored.device_id})

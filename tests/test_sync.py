@@ -424,3 +424,27 @@ def test_a_store_restored_from_an_older_backup_gets_its_shared_changes_back(team
     report = team.sync(1)
     assert any("restored from a backup" in w for w in report.warnings)
     assert inc_id in bo.incidents()
+
+
+def test_a_laptop_restored_from_a_backup_syncs_as_a_new_device_and_loses_nothing(
+        team: Team, tmp_path: Path) -> None:
+    from careterm.backup import restore_backup, write_backup
+
+    team.add()
+    bo = team.add()
+    early = incidents.capture(bo, "Captured before the backup").id
+    backup = tmp_path / "bo.backup"
+    write_backup(bo, backup)
+    later = incidents.capture(bo, "Captured after the backup").id
+    team.sync_all()
+    # Bo's laptop dies; the backup is restored on a new one, which goes on working.
+    restore_backup(tmp_path / "bo-new", backup, PASSPHRASE)
+    new_bo = Store.open(tmp_path / "bo-new", PASSPHRASE)
+    team.laptops.append(new_bo)
+    fresh = incidents.capture(new_bo, "Captured on the restored laptop").id
+    incidents.add_note(new_bo, early, "note from the restored laptop")
+    team.sync_all()
+    for laptop in (team.laptops[0], new_bo):
+        assert {early, later, fresh} <= set(laptop.incidents())
+        assert [n.text for n in laptop.get(early).notes] == ["note from the restored laptop"]
+    assert canonical(team.laptops[0]) == canonical(new_bo)
