@@ -130,7 +130,7 @@ class Session:
         if self._store is None:
             if not has_store(self.home):
                 raise NoStore(self.home)
-            self._store = Store.open(self.home, read_passphrase())
+            self._store = keys.unlock(self.home, read_passphrase())
         return self._store
 
     def adopt(self, store: Store) -> None:

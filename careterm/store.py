@@ -36,6 +36,9 @@ from careterm.model import Fold, Incident
 from careterm.storage import CountingMemoryStorage, EncryptedStorage, VersionedStorage
 
 KEY_FILE = "careterm.key"
+SHARED_HINT_FILE = "shared-folder"
+"""Where the team's shared folder is, in clear, so a passphrase changed on another
+laptop can be picked up at unlock (before the store, which also records it, is open)."""
 STORE_FILE = "store.ct"
 LOCK_FILE = "lock"
 FORMAT = 1
@@ -86,15 +89,31 @@ def write_envelope(home: Path, envelope: KeyEnvelope) -> None:
 
 
 @contextlib.contextmanager
-def home_lock(home: Path) -> Iterator[None]:
-    """Hold the home's lock file exclusively (``flock``; released if the process dies)."""
-    fd = os.open(home / LOCK_FILE, os.O_RDWR | os.O_CREAT, 0o600)
+def home_lock(home: Path, name: str = LOCK_FILE) -> Iterator[None]:
+    """Hold a lock file of the home exclusively (``flock``; released if the process dies)."""
+    fd = os.open(home / name, os.O_RDWR | os.O_CREAT, 0o600)
     try:
         fcntl.flock(fd, fcntl.LOCK_EX)
         yield
     finally:
         fcntl.flock(fd, fcntl.LOCK_UN)
         os.close(fd)
+
+
+def write_shared_hint(home: Path, folder: Path) -> None:
+    """Remember (in clear, it is only a path) where the team's shared folder is."""
+    from careterm.storage import atomic_write
+
+    atomic_write(home / SHARED_HINT_FILE, str(folder).encode("utf-8", "surrogateescape"))
+
+
+def read_shared_hint(home: Path) -> Path | None:
+    """The shared folder recorded by :func:`write_shared_hint`, if any."""
+    try:
+        text = (home / SHARED_HINT_FILE).read_bytes().decode("utf-8", "surrogateescape")
+    except OSError:
+        return None
+    return Path(text) if text.strip() else None
 
 
 class Store:

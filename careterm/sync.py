@@ -25,10 +25,8 @@ between just reads those files again next time (adding nothing twice).
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import json
 import os
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -62,7 +60,7 @@ from careterm.segments import (
     unb64,
     write_segment,
 )
-from careterm.store import Store, has_store, read_envelope
+from careterm.store import Store, has_store, home_lock, read_envelope, write_shared_hint
 from careterm.textsafe import visible
 
 __all__ = [
@@ -275,16 +273,9 @@ def _save_state(home: Path, key: bytes, team_id: str, device_id: str, state: _St
         raise StorageFailed(path, exc.strerror or str(exc)) from exc
 
 
-@contextlib.contextmanager
-def _sync_lock(home: Path) -> Iterator[None]:
+def _sync_lock(home: Path) -> contextlib.AbstractContextManager[None]:
     """One sync at a time per home (the TUI's worker and a CLI ``sync`` may overlap)."""
-    fd = os.open(home / SYNC_LOCK_FILE, os.O_RDWR | os.O_CREAT, 0o600)
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX)
-        yield
-    finally:
-        fcntl.flock(fd, fcntl.LOCK_UN)
-        os.close(fd)
+    return home_lock(home, SYNC_LOCK_FILE)
 
 
 # ------------------------------------------------------------- set-up
@@ -370,6 +361,7 @@ def init_shared(store: Store, shared_dir: Path) -> None:
     _register(folder, key, team_id, _registration_of(store, signing_key))
     store.update_meta(**{META_SHARED_DIR: str(folder),
                          META_SIGNING_KEY: b64(bytes(signing_key))})
+    write_shared_hint(store.home, folder)
 
 
 def _registered(folder: Path, key: bytes, team_id: str) -> list[Registration]:
@@ -419,6 +411,7 @@ def join(home: Path, shared_dir: Path, member: str, passphrase: str) -> Store:
                                "device_tag": ids.new_device_tag(taken),
                                META_SHARED_DIR: str(folder),
                                META_SIGNING_KEY: b64(bytes(signing_key))})
+    write_shared_hint(home, folder)
     with contextlib.suppress(SyncFolderUnavailable):
         # The folder went away just now: the first sync registers this laptop instead.
         _register(folder, key, header.team_id, _registration_of(store, signing_key))
