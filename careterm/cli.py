@@ -963,6 +963,47 @@ def cmd_restore(args: argparse.Namespace, session: Session) -> int:
     return 0
 
 
+# ------------------------------------------------------------ team laptops
+
+@command("devices", "the team's laptops in the shared folder: tag, member, device id")
+def cmd_devices(args: argparse.Namespace, session: Session) -> int:
+    """List the laptops registered in the shared folder (reads only; nothing is written)."""
+    sync = _optional_module("careterm.sync", "sync")
+    now = clock.now()
+    rows = [[_fit(device.tag, 4), _fit(device.member or "-", 24), device.device_id,
+             _fit(device.status, 40),
+             describe_when(device.last_wrote, now) if device.last_wrote else "never"]
+            for device in sync.team_devices(session.store())]
+    for line in _table(["TAG", "MEMBER", "DEVICE", "STATUS", "LAST WROTE"], rows):
+        out(line)
+    return 0
+
+
+def _revoke_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("device", metavar="DEVICE",
+                        help="the laptop's tag, device id, or its member's name "
+                             "(see 'careterm devices')")
+
+
+@command("revoke", "remove a member's laptop: a new key for everything written from now on",
+         _revoke_arguments)
+def cmd_revoke(args: argparse.Namespace, session: Session) -> int:
+    """New key epoch without the laptop, new passphrase for joining; an honest note."""
+    revoke = _optional_module("careterm.revoke", "revoke")
+    sync = _optional_module("careterm.sync", "sync")
+    store = session.store()
+    revoke.resolve_device(sync.team_devices(store), args.device)  # before asking anything
+    new = os.environ.get("CARETERM_NEW_PASSPHRASE")
+    if new is None:
+        new = read_passphrase(new=True, prompt="new team passphrase")
+    elif not new:
+        raise InvalidInput("the new passphrase is empty")
+    result = revoke.revoke(store, args.device, new)
+    for line in result.lines:
+        out(visible(line, one_line=True))
+    return 0
+
+
 def _demo_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--incidents", metavar="N", type=_incident_count, default=None,
                         help=f"how many made-up reports (1 to {DEMO_MAX_INCIDENTS:,})")

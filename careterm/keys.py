@@ -58,6 +58,9 @@ def change_passphrase_everywhere(home: Path, old: str, new: str) -> list[str]:
         if shared:
             try:
                 rewrap_shared_header(store, Path(shared), read_envelope(home))
+                from careterm.revoke import write_keyring  # revoke builds on this module
+
+                write_keyring(store, new)  # epoch keys for later joiners (after a removal)
             except CaretermError as exc:
                 lines.append(f"the shared folder was not changed: {exc}; run 'careterm "
                              "passphrase' again when it is reachable")

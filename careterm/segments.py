@@ -9,7 +9,26 @@ share or a USB stick)::
     devices/<device-id>/device.reg    the device's registration (member, id tag,
                                   Ed25519 verify key), sealed under the team key
     devices/<device-id>/<seq>.seg     a batch of that device's change records,
-                                  signed by the device and sealed under the team key
+                                  signed by the device and sealed under the key of
+                                  the epoch it was written in (see below)
+    epochs/<n>-<creator>/<device-id>.key   epoch n's key for one device: a
+                                  ``SealedBox`` to that device's X25519 key, signed
+                                  by the laptop that made the epoch
+    epochs/<n>-<creator>/epoch.rec    the epoch's record (who was removed, which of
+                                  their files stay valid, who got the key), signed
+                                  by its creator and sealed under the epoch key
+    keyrings/<fingerprint>.ring   every epoch key, sealed under a key derived from
+                                  the passphrase of the header whose envelope has
+                                  this fingerprint (for laptops that join later)
+
+Key epochs (``careterm revoke``). Epoch ``0`` is the team key of the header.
+Removing a laptop makes epoch ``<n>-<creator device id>`` (n one above every
+epoch in the folder; the creator's id keeps two laptops that remove someone at
+the same moment from writing the same file) with a fresh random key that goes
+only to the remaining registered devices. Segments (and registrations of
+devices that join later) name their epoch in the clear hint and bind it into
+the authenticated data, so a reader picks the key by it and a changed hint
+fails authentication. Epoch 0 files keep the original format byte for byte.
 
 Every device only ever *creates* files in its own folder (temp name, then
 rename) and never edits one, so sync services never see two writers of one
@@ -37,6 +56,7 @@ from pathlib import Path
 from typing import Any
 
 import nacl.exceptions
+import nacl.public
 import nacl.signing
 
 from careterm.crypto import KeyEnvelope, Unsealable, seal, subkey, unseal
@@ -45,6 +65,14 @@ from careterm.errors import CaretermError
 HEADER_FILE = "careterm-team.json"
 DEVICES_DIR = "devices"
 REGISTRATION_FILE = "device.reg"
+EPOCHS_DIR = "epochs"
+EPOCH_RECORD_FILE = "epoch.rec"
+KEYRINGS_DIR = "keyrings"
+BASE_EPOCH = "0"
+"""The team key of the header: the epoch every team starts in."""
+REGISTRATION_MAGIC = b"CTREG2 "
+"""Clear prefix of a registration sealed under an epoch key (epoch 0 ones have none)."""
+EPOCH_KEY_MAGIC = b"CTKEY1 "
 FORMAT = 1
 HEADER_KIND = "careterm team folder"
 SEGMENT_MAGIC = b"CTSEG1 "
@@ -58,6 +86,8 @@ SEGMENT_NAME = re.compile(r"^(\d{1,12})(?:\.seg|[ .(_~-].*\.seg)$")
 Dropbox ``5 (Bo's conflicted copy 2026-11-25).seg``, Nextcloud
 ``5 (conflicted copy 2026-11-25 133143).seg``, ``5 (1).seg``."""
 _STAMP = re.compile(r"^\d{15}\.\d{5}$")
+EPOCH_NAME = re.compile(r"^([1-9]\d{0,8})-([0-9a-f]{8,64})$")
+"""``<n>-<creator device id>``: the folder (and id) of a key epoch after epoch 0."""
 
 
 class SyncProblem(CaretermError):
@@ -78,6 +108,15 @@ class NotATeamFolder(SyncProblem):
 
 class BadFile(Exception):
     """A file in the shared folder that cannot be used (the message says why)."""
+
+
+class NoEpochKey(BadFile):
+    """A file sealed under an epoch key this laptop does not have."""
+
+    def __init__(self, epoch: str) -> None:
+        super().__init__(f"written with a team key this laptop was not given (key epoch "
+                         f"{epoch_number(epoch)}); read again if the key arrives")
+        self.epoch = epoch
 
 
 # ------------------------------------------------------------------ helpers
@@ -127,6 +166,44 @@ def create_new(path: Path, data: bytes) -> None:
 
 def _aad(kind: str, team_id: str, *parts: object) -> bytes:
     return "|".join([f"careterm/{kind}/v1", team_id, *map(str, parts)]).encode()
+
+
+def _epoch_aad(kind: str, team_id: str, epoch: str, *parts: object) -> bytes:
+    # Epoch 0 keeps the original associated data, so older files stay readable.
+    if epoch == BASE_EPOCH:
+        return _aad(kind, team_id, *parts)
+    return _aad(kind, team_id, *parts, f"epoch={epoch}")
+
+
+def parse_epoch_name(name: str) -> tuple[int, str] | None:
+    """``(n, creator device id)`` of an epoch folder name; ``None`` for anything else."""
+    match = EPOCH_NAME.match(name)
+    return (int(match.group(1)), match.group(2)) if match else None
+
+
+def is_epoch(epoch: object) -> bool:
+    """True for ``"0"`` and for epoch names of :data:`EPOCH_NAME`."""
+    return isinstance(epoch, str) and (epoch == BASE_EPOCH or bool(EPOCH_NAME.match(epoch)))
+
+
+def epoch_order(epoch: str) -> tuple[int, str]:
+    """Sort key of an epoch id: its number, then its creator (a fixed tie-break)."""
+    parsed = parse_epoch_name(epoch)
+    return parsed if parsed else (0, "")
+
+
+def epoch_number(epoch: str) -> int:
+    """The ``n`` of an epoch id (0 for the team key)."""
+    return epoch_order(epoch)[0]
+
+
+def _key_for(keys: bytes | dict[str, bytes], epoch: str) -> bytes:
+    if isinstance(keys, bytes):
+        keys = {BASE_EPOCH: keys}
+    try:
+        return keys[epoch]
+    except KeyError:
+        raise NoEpochKey(epoch) from None
 
 
 # ------------------------------------------------------------------- header
@@ -232,18 +309,42 @@ class Registration:
         return cls(str(data["device_id"]), str(data["member"]), str(data["tag"]), verify_key)
 
 
-def seal_registration(key: bytes, team_id: str, reg: Registration) -> bytes:
-    """The sealed ``device.reg`` file of ``reg``."""
+def seal_registration(key: bytes, team_id: str, reg: Registration,
+                      epoch: str = BASE_EPOCH) -> bytes:
+    """The sealed ``device.reg`` file of ``reg``, under the key of ``epoch``.
+
+    Devices that join after a laptop was removed register under the newest
+    epoch key, which the removed laptop never had, so it cannot forge one.
+    """
     body = json.dumps({"format": FORMAT, **reg.to_dict()}, ensure_ascii=False).encode()
-    return seal(subkey(key, "devices"), body, _aad("device", team_id, reg.device_id))
+    sealed = seal(subkey(key, "devices"), body,
+                  _epoch_aad("device", team_id, epoch, reg.device_id))
+    if epoch == BASE_EPOCH:
+        return sealed
+    return REGISTRATION_MAGIC + json.dumps({"epoch": epoch}).encode() + b"\n" + sealed
 
 
-def open_registration(key: bytes, team_id: str, device_id: str, blob: bytes) -> Registration:
-    """Unseal a ``device.reg`` found in ``devices/<device_id>/``; :class:`BadFile` if unusable."""
+def open_registration_at(keys: bytes | dict[str, bytes], team_id: str, device_id: str,
+                         blob: bytes) -> tuple[Registration, str]:
+    """Unseal a ``device.reg`` found in ``devices/<device_id>/``: the registration and the
+    epoch it was sealed in. ``keys`` is the team key or every epoch key by epoch id;
+    raises :class:`BadFile` (:class:`NoEpochKey` without the needed key)."""
     if not blob:
         raise BadFile("empty file (probably still arriving; will retry)")
+    epoch = BASE_EPOCH
+    if blob.startswith(REGISTRATION_MAGIC):
+        newline = blob.find(b"\n", 0, 300)
+        try:
+            epoch = json.loads(blob[len(REGISTRATION_MAGIC):newline])["epoch"]
+        except (ValueError, KeyError, TypeError):
+            raise BadFile("damaged registration header") from None
+        if newline < 0 or not is_epoch(epoch) or epoch == BASE_EPOCH:
+            raise BadFile("damaged registration header")
+        blob = blob[newline + 1:]
+    key = _key_for(keys, epoch)
     try:
-        data = json.loads(unseal(subkey(key, "devices"), blob, _aad("device", team_id, device_id)))
+        data = json.loads(unseal(subkey(key, "devices"), blob,
+                                 _epoch_aad("device", team_id, epoch, device_id)))
         reg = Registration.from_dict(data)
     except Unsealable as exc:
         raise BadFile("failed authentication: from another team, moved from another "
@@ -252,7 +353,13 @@ def open_registration(key: bytes, team_id: str, device_id: str, blob: bytes) -> 
         raise BadFile("unreadable registration (written by a newer careterm?)") from exc
     if reg.device_id != device_id:
         raise BadFile("registration names another device")
-    return reg
+    return reg, epoch
+
+
+def open_registration(keys: bytes | dict[str, bytes], team_id: str, device_id: str,
+                      blob: bytes) -> Registration:
+    """Unseal a ``device.reg`` found in ``devices/<device_id>/``; :class:`BadFile` if unusable."""
+    return open_registration_at(keys, team_id, device_id, blob)[0]
 
 
 # ----------------------------------------------------------------- segments
@@ -286,16 +393,24 @@ def is_temp_name(name: str) -> bool:
 
 def write_segment(key: bytes, signing_key: nacl.signing.SigningKey, team_id: str,
                   device_id: str, seq: int, changes: list[dict[str, Any]],
-                  written_at: str) -> bytes:
-    """The bytes of segment ``seq`` of ``device_id`` holding ``changes``."""
-    payload = json.dumps({"format": FORMAT, "team": team_id, "dev": device_id, "seq": seq,
-                          "written_at": written_at, "changes": changes},
-                         ensure_ascii=False, separators=(",", ":"))
+                  written_at: str, epoch: str = BASE_EPOCH) -> bytes:
+    """The bytes of segment ``seq`` of ``device_id`` holding ``changes``.
+
+    ``key`` is the key of ``epoch`` (the team key for epoch 0); the epoch is
+    named in the clear hint and bound into the signed payload and the
+    authenticated data.
+    """
+    slot: dict[str, Any] = {"team": team_id, "dev": device_id, "seq": seq}
+    if epoch != BASE_EPOCH:
+        slot["epoch"] = epoch
+    payload = json.dumps({"format": FORMAT, **slot, "written_at": written_at,
+                          "changes": changes}, ensure_ascii=False, separators=(",", ":"))
     packed = zlib.compress(payload.encode("utf-8", "surrogatepass"), 1)
     signed = bytes(signing_key.sign(packed))
-    hint = json.dumps({"team": team_id, "dev": device_id, "seq": seq}).encode()
+    hint = json.dumps(slot).encode()
     return (SEGMENT_MAGIC + hint + b"\n"
-            + seal(subkey(key, "segments"), signed, _aad("segment", team_id, device_id, seq)))
+            + seal(subkey(key, "segments"), signed,
+                   _epoch_aad("segment", team_id, epoch, device_id, seq)))
 
 
 @dataclass
@@ -305,11 +420,16 @@ class Segment:
     seq: int
     changes: list[dict[str, Any]]
     digest: str
+    epoch: str = BASE_EPOCH
 
 
-def open_segment(key: bytes, team_id: str, device_id: str, seq: int, blob: bytes,
-                 verify_key: bytes) -> Segment:
-    """Open segment ``seq`` found in ``devices/<device_id>/``; :class:`BadFile` if unusable."""
+def open_segment(keys: bytes | dict[str, bytes], team_id: str, device_id: str, seq: int,
+                 blob: bytes, verify_key: bytes) -> Segment:
+    """Open segment ``seq`` found in ``devices/<device_id>/``; :class:`BadFile` if unusable.
+
+    ``keys`` is the team key, or every epoch key this laptop has by epoch id;
+    a segment of an epoch missing from it raises :class:`NoEpochKey`.
+    """
     if not blob:
         raise BadFile("empty file (probably still arriving; will retry)")
     newline = blob.find(b"\n", 0, 400)
@@ -320,16 +440,20 @@ def open_segment(key: bytes, team_id: str, device_id: str, seq: int, blob: bytes
     try:
         hint = json.loads(blob[len(SEGMENT_MAGIC):newline])
         claimed = (str(hint["team"]), str(hint["dev"]), int(hint["seq"]))
-    except (ValueError, KeyError, TypeError):
+        epoch = hint.get("epoch", BASE_EPOCH)
+    except (ValueError, KeyError, TypeError, AttributeError):
         raise BadFile("damaged file header") from None
+    if not is_epoch(epoch):
+        raise BadFile("damaged file header")
     if claimed[0] != team_id:
         raise BadFile("belongs to another careterm team")
     if claimed[1:] != (device_id, seq):
         raise BadFile(f"renamed or replayed: it is file {claimed[2]} of device "
                       f"{claimed[1][:8]}, not file {seq} of device {device_id[:8]}")
+    key = _key_for(keys, epoch)
     try:
         signed = unseal(subkey(key, "segments"), blob[newline + 1:],
-                        _aad("segment", team_id, device_id, seq))
+                        _epoch_aad("segment", team_id, epoch, device_id, seq))
     except Unsealable as exc:
         raise BadFile("failed authentication: damaged, tampered with or incomplete "
                       "(will retry if it changes)") from exc
@@ -342,8 +466,8 @@ def open_segment(key: bytes, team_id: str, device_id: str, seq: int, blob: bytes
         payload = json.loads(zlib.decompress(packed))
         if payload.get("format") != FORMAT:
             raise BadFile("written by a newer careterm; update careterm to read it")
-        if (payload.get("team"), payload.get("dev"), payload.get("seq")) != (
-                team_id, device_id, seq):
+        if (payload.get("team"), payload.get("dev"), payload.get("seq"),
+                payload.get("epoch", BASE_EPOCH)) != (team_id, device_id, seq, epoch):
             raise BadFile("contents name another slot (renamed or replayed)")
         changes = payload["changes"]
         if not isinstance(changes, list):
@@ -354,7 +478,241 @@ def open_segment(key: bytes, team_id: str, device_id: str, seq: int, blob: bytes
         problem = change_problem(change, device_id)
         if problem:
             raise BadFile(f"holds a change careterm cannot use ({problem})")
-    return Segment(seq, changes, hashlib.blake2b(packed, digest_size=12).hexdigest())
+    return Segment(seq, changes, hashlib.blake2b(packed, digest_size=12).hexdigest(), epoch)
+
+
+# ------------------------------------------------------------------- epochs
+
+@dataclass
+class EpochRecord:
+    """What a key epoch records: who made it, which laptop it removed, who got its key."""
+
+    epoch: str
+    by: str
+    """Device id of the laptop that made the epoch (and signed its files)."""
+    by_member: str
+    at: str
+    removed: str
+    """Device id of the laptop removed from the team."""
+    removed_member: str
+    removed_tag: str
+    max_seq: int
+    """The highest file number of the removed laptop when it was removed."""
+    digests: list[str]
+    """Digests of the removed laptop's files that stay valid (all it had shared)."""
+    known: list[str]
+    """Devices registered at the time; later registrations under older keys are refused."""
+    recipients: list[str]
+    """Devices given the epoch key."""
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready form (kept in the store's meta and in keyrings)."""
+        return {"epoch": self.epoch, "by": self.by, "by_member": self.by_member, "at": self.at,
+                "removed": self.removed, "removed_member": self.removed_member,
+                "removed_tag": self.removed_tag, "max_seq": self.max_seq,
+                "digests": list(self.digests), "known": list(self.known),
+                "recipients": list(self.recipients)}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> EpochRecord:
+        """Parse :meth:`to_dict` output (``ValueError``/``KeyError``/``TypeError`` if bad)."""
+        record = cls(str(data["epoch"]), str(data["by"]), str(data["by_member"]),
+                     str(data["at"]), str(data["removed"]), str(data["removed_member"]),
+                     str(data["removed_tag"]), int(data["max_seq"]),
+                     [str(d) for d in data["digests"]], [str(d) for d in data["known"]],
+                     [str(d) for d in data["recipients"]])
+        if parse_epoch_name(record.epoch) is None or not DEVICE_ID.match(record.removed):
+            raise ValueError("bad epoch record")
+        return record
+
+
+def seal_epoch_key(signing_key: nacl.signing.SigningKey, team_id: str, epoch: str,
+                   device_id: str, device_verify_key: bytes, epoch_key: bytes) -> bytes:
+    """``epochs/<epoch>/<device_id>.key``: ``epoch_key`` for that device alone.
+
+    Signed by the epoch's creator, then sealed (``SealedBox``) to the X25519
+    form of the device's registered Ed25519 key: only that device can open it,
+    and only the creator can have made it.
+    """
+    body = json.dumps({"format": FORMAT, "team": team_id, "epoch": epoch,
+                       "device": device_id, "key": b64(epoch_key)}).encode()
+    public = nacl.signing.VerifyKey(device_verify_key).to_curve25519_public_key()
+    return EPOCH_KEY_MAGIC + nacl.public.SealedBox(public).encrypt(signing_key.sign(body))
+
+
+def open_epoch_key(signing_key: nacl.signing.SigningKey, team_id: str, epoch: str,
+                   device_id: str, blob: bytes, creator_verify_key: bytes) -> bytes:
+    """The epoch key in this device's key file; :class:`BadFile` if unusable."""
+    if not blob:
+        raise BadFile("empty file (probably still arriving; will retry)")
+    if not blob.startswith(EPOCH_KEY_MAGIC):
+        raise BadFile("not a careterm key file")
+    try:
+        box = nacl.public.SealedBox(signing_key.to_curve25519_private_key())
+        signed = box.decrypt(blob[len(EPOCH_KEY_MAGIC):])
+    except (nacl.exceptions.CryptoError, ValueError, TypeError) as exc:
+        raise BadFile("cannot be opened by this laptop (damaged, or for another "
+                      "device)") from exc
+    try:
+        body = nacl.signing.VerifyKey(creator_verify_key).verify(signed)
+    except (nacl.exceptions.BadSignatureError, ValueError) as exc:
+        raise BadFile("not signed by the laptop that made this key epoch (forged?)") from exc
+    try:
+        data = json.loads(body)
+        if (data["team"], data["epoch"], data["device"]) != (team_id, epoch, device_id):
+            raise BadFile("made for another team, epoch or device (moved?)")
+        key = unb64(data["key"])
+    except (ValueError, KeyError, TypeError) as exc:
+        raise BadFile("unreadable key file") from exc
+    if len(key) != 32:
+        raise BadFile("unreadable key file")
+    return key
+
+
+def seal_epoch_record(epoch_key: bytes, signing_key: nacl.signing.SigningKey, team_id: str,
+                      record: EpochRecord) -> bytes:
+    """``epochs/<epoch>/epoch.rec``: the record, signed by its creator, sealed by the epoch."""
+    body = json.dumps({"format": FORMAT, "team": team_id, **record.to_dict()},
+                      ensure_ascii=False).encode()
+    return seal(subkey(epoch_key, "epoch-record"), bytes(signing_key.sign(body)),
+                _aad("epoch-record", team_id, record.epoch))
+
+
+def open_epoch_record(epoch_key: bytes, team_id: str, epoch: str, blob: bytes,
+                      creator_verify_key: bytes) -> EpochRecord:
+    """Open an epoch's record; :class:`BadFile` if unusable."""
+    if not blob:
+        raise BadFile("empty file (probably still arriving; will retry)")
+    try:
+        signed = unseal(subkey(epoch_key, "epoch-record"), blob,
+                        _aad("epoch-record", team_id, epoch))
+    except Unsealable as exc:
+        raise BadFile("failed authentication: damaged, incomplete or moved") from exc
+    try:
+        body = nacl.signing.VerifyKey(creator_verify_key).verify(signed)
+    except (nacl.exceptions.BadSignatureError, ValueError) as exc:
+        raise BadFile("not signed by the laptop that made this key epoch (forged?)") from exc
+    try:
+        data = json.loads(body)
+        if data.get("team") != team_id:
+            raise ValueError("team")
+        record = EpochRecord.from_dict(data)
+    except (ValueError, KeyError, TypeError, AttributeError) as exc:
+        raise BadFile("unreadable epoch record") from exc
+    if record.epoch != epoch or parse_epoch_name(epoch) != (epoch_number(epoch), record.by):
+        raise BadFile("record of another epoch (moved?)")
+    return record
+
+
+def envelope_fingerprint(envelope: KeyEnvelope) -> str:
+    """A short name for one passphrase wrapping of the team key (its keyring's file name)."""
+    return hashlib.blake2b(envelope.salt + envelope.wrapped, digest_size=10).hexdigest()
+
+
+def keyring_name(envelope: KeyEnvelope) -> str:
+    """File name, in ``keyrings/``, of the keyring for the header holding ``envelope``."""
+    return f"{envelope_fingerprint(envelope)}.ring"
+
+
+def seal_keyring(kek: bytes, team_id: str, envelope: KeyEnvelope,
+                 entries: dict[str, dict[str, Any]]) -> bytes:
+    """Every epoch key and record, for laptops joining with the header's passphrase.
+
+    ``kek`` is the key derived from that passphrase and the header envelope's
+    salt: a removed laptop that only knew an older passphrase cannot open it.
+    """
+    body = json.dumps({"format": FORMAT, "epochs": entries}, ensure_ascii=False).encode()
+    return seal(subkey(kek, "keyring"), body,
+                _aad("keyring", team_id, envelope_fingerprint(envelope)))
+
+
+def open_keyring(kek: bytes, team_id: str, envelope: KeyEnvelope,
+                 blob: bytes) -> dict[str, dict[str, Any]]:
+    """The epoch entries of a keyring; :class:`BadFile` if unusable."""
+    try:
+        data = json.loads(unseal(subkey(kek, "keyring"), blob,
+                                 _aad("keyring", team_id, envelope_fingerprint(envelope))))
+        entries = data["epochs"]
+        Epochs(b"\0" * 32, entries)  # validates every entry
+    except Unsealable as exc:
+        raise BadFile("keyring failed authentication (damaged or incomplete)") from exc
+    except (ValueError, KeyError, TypeError, AttributeError) as exc:
+        raise BadFile("unreadable keyring") from exc
+    return entries
+
+
+class Epochs:
+    """The key epochs one laptop knows: their keys, and what each removal recorded.
+
+    Built from the store's meta (``entries``: epoch id → ``{"key", "record"}``)
+    plus the team key as epoch 0. New files are written in :attr:`current`,
+    the greatest epoch by :func:`epoch_order`.
+    """
+
+    def __init__(self, team_key: bytes, entries: dict[str, dict[str, Any]] | None) -> None:
+        self.keys: dict[str, bytes] = {BASE_EPOCH: team_key}
+        self.records: dict[str, EpochRecord] = {}
+        self.removals: dict[str, EpochRecord] = {}
+        for epoch, entry in (entries or {}).items():
+            key = unb64(entry["key"])
+            record = EpochRecord.from_dict(entry["record"])
+            if len(key) != 32 or record.epoch != epoch:
+                raise ValueError("bad epoch entry")
+            self.add(record, key)
+
+    def add(self, record: EpochRecord, key: bytes) -> None:
+        """Know one more epoch."""
+        self.keys[record.epoch] = key
+        self.records[record.epoch] = record
+        earlier = self.removals.get(record.removed)
+        if earlier is None or epoch_order(record.epoch) < epoch_order(earlier.epoch):
+            self.removals[record.removed] = record
+
+    def entries(self) -> dict[str, dict[str, Any]]:
+        """The form kept in the store's meta and in keyrings."""
+        return {epoch: {"key": b64(self.keys[epoch]), "record": record.to_dict()}
+                for epoch, record in self.records.items()}
+
+    @property
+    def current(self) -> str:
+        """The epoch new files are written in."""
+        return max(self.keys, key=epoch_order)
+
+    @property
+    def mark(self) -> int:
+        """Changes whenever an epoch is learnt (files refused before are read again)."""
+        return len(self.keys)
+
+    def removal(self, device_id: str) -> EpochRecord | None:
+        """The (earliest) record removing ``device_id``, or ``None``."""
+        return self.removals.get(device_id)
+
+    def could_know(self, device_id: str, epoch: str) -> bool:
+        """Whether ``device_id`` may hold the key of ``epoch``."""
+        removal = self.removals.get(device_id)
+        record = self.records.get(epoch)
+        if removal is None or epoch == BASE_EPOCH or record is None:
+            return True
+        return (device_id in record.recipients
+                or epoch_order(epoch) < epoch_order(removal.epoch))
+
+    def forgeable(self, device_id: str, reg_epoch: str) -> EpochRecord | None:
+        """The removal that makes a registration of ``device_id`` sealed in ``reg_epoch``
+        untrustworthy (the removed laptop has that key and the device was not known
+        when it was removed), or ``None``."""
+        for record in sorted(self.removals.values(), key=lambda r: epoch_order(r.epoch)):
+            if device_id == record.removed or device_id in record.known:
+                continue
+            if self.could_know(record.removed, reg_epoch):
+                return record
+        return None
+
+    def removed_with_current_key(self) -> list[EpochRecord]:
+        """Removals whose laptop was given the current key (two removals at once)."""
+        current = self.records.get(self.current)
+        if current is None:
+            return []
+        return [r for r in self.removals.values() if r.removed in current.recipients]
 
 
 @functools.lru_cache(maxsize=4096)

@@ -14,6 +14,18 @@ since its last sync. Merging is :class:`careterm.model.Fold`, a CRDT:
 
 So any order, any repetition of files gives the same board on every laptop.
 
+After a laptop was removed (:mod:`careterm.revoke`), files are sealed under
+the key of the newest *key epoch* this laptop has. Each sync first lists
+``epochs/`` (one directory listing; nothing is read when no epoch is new),
+accepts an epoch whose key file for this device opens and whose record is
+signed by its creator's pinned registration (never one made by a laptop
+known to be removed), keeps its key in the store's meta, and publishes with
+it from then on. While reading, the removed laptop's files are kept only
+when their digest is among those its removal recorded, and a device that
+registered, under a key the removed laptop has, after it was removed is
+refused; both are named in the report with the reason, on every sync. A
+file refused for want of a key is read again once a key is learnt.
+
 What this laptop has published and read is kept in ``sync-state.ct`` in the
 home (sealed with the team key): per device, the sequence numbers already
 merged. A sync lists the device folders and reads only files not merged
@@ -38,11 +50,17 @@ from careterm import clock, ids
 from careterm.crypto import Unsealable, seal, subkey, unseal
 from careterm.errors import CaretermError, InvalidInput, StorageFailed, StoreExists
 from careterm.segments import (
+    BASE_EPOCH,
     DEVICE_ID,
     DEVICES_DIR,
+    EPOCH_RECORD_FILE,
+    EPOCHS_DIR,
     HEADER_FILE,
+    KEYRINGS_DIR,
     REGISTRATION_FILE,
     BadFile,
+    EpochRecord,
+    Epochs,
     NotATeamFolder,
     Registration,
     Segment,
@@ -51,9 +69,16 @@ from careterm.segments import (
     TeamHeader,
     b64,
     create_new,
+    epoch_number,
+    epoch_order,
     is_temp_name,
-    open_registration,
+    keyring_name,
+    open_epoch_key,
+    open_epoch_record,
+    open_keyring,
+    open_registration_at,
     open_segment,
+    parse_epoch_name,
     parse_segment_name,
     seal_registration,
     segment_name,
@@ -64,17 +89,21 @@ from careterm.store import Store, has_store, home_lock, read_envelope, write_sha
 from careterm.textsafe import visible
 
 __all__ = [
-    "NotATeamFolder", "PeerStatus", "SyncFolderUnavailable", "SyncNotConfigured",
-    "SyncProblem", "SyncReport", "init_shared", "join", "shared_folder", "sync",
+    "DeviceInfo", "NotATeamFolder", "PeerStatus", "SyncFolderUnavailable",
+    "SyncNotConfigured", "SyncProblem", "SyncReport", "epochs_of", "init_shared", "join",
+    "shared_folder", "sync", "team_devices",
 ]
 
 STATE_FILE = "sync-state.ct"
 SYNC_LOCK_FILE = "sync.lock"
 STATE_FORMAT = 1
 READER_VERSION = 1
-"""Bumped when this code learns to read files it used to refuse (they are retried)."""
+"""Bumped when this code learns to read files it used to refuse (they are retried).
+A refused file is also read again when this laptop learns a key epoch."""
 META_SHARED_DIR = "shared_dir"
 META_SIGNING_KEY = "sync_signing_key"
+META_EPOCHS = "sync_epochs"
+"""Store meta: every key epoch this laptop knows (id → key and record)."""
 
 
 class SyncNotConfigured(InvalidInput):
@@ -114,6 +143,8 @@ class SyncReport:
     in_transit: int = 0
     """Temp files of sync services (still being copied), left for a later sync."""
     warnings: list[str] = field(default_factory=list)
+    new_epochs: list[EpochRecord] = field(default_factory=list)
+    """Key epochs learnt by this sync (a laptop was removed from the team)."""
     peers: list[PeerStatus] = field(default_factory=list)
     files_read: int = 0
     bytes_read: int = 0
@@ -133,6 +164,10 @@ class SyncReport:
     def lines(self) -> list[str]:
         """A short summary for people, one finding per line (safe to print)."""
         out: list[str] = []
+        for record in self.new_epochs:
+            out.append(f"{record.by_member or 'a team member'} removed "
+                       f"{record.removed_member or 'a'}'s laptop (tag {record.removed_tag}) "
+                       "from the team: this laptop now writes with the new key")
         if self.published_changes:
             out.append(f"sent {_count(self.published_changes, 'change')}")
         for member, ids_ in sorted(self.new_reports.items()):
@@ -186,6 +221,8 @@ class _DeviceState:
     reg: dict[str, Any] | None = None
     """The registration first seen for the device (pinned: a replaced one is refused)."""
     reg_stat: list[int] | None = None
+    reg_epoch: str = BASE_EPOCH
+    """The key epoch the pinned registration was sealed in."""
 
 
 class _State:
@@ -199,7 +236,8 @@ class _State:
         for dev, entry in (data.get("devices") or {}).items():
             self.devices[dev] = _DeviceState(_unranges(entry.get("seqs", [])),
                                              set(entry.get("names", [])),
-                                             entry.get("reg"), entry.get("reg_stat"))
+                                             entry.get("reg"), entry.get("reg_stat"),
+                                             str(entry.get("reg_epoch", BASE_EPOCH)))
         self.failed: dict[str, list[Any]] = dict(data.get("failed") or {})
         self.dirty = False
 
@@ -223,7 +261,9 @@ class _State:
             "published_change_seq": self.published_change_seq,
             "store_count": self.store_count,
             "devices": {dev: {"seqs": _ranges(e.seqs), "names": sorted(e.names),
-                              "reg": e.reg, "reg_stat": e.reg_stat}
+                              "reg": e.reg, "reg_stat": e.reg_stat,
+                              **({"reg_epoch": e.reg_epoch} if e.reg_epoch != BASE_EPOCH
+                                 else {})}
                         for dev, e in self.devices.items()},
             "failed": self.failed,
         }
@@ -302,17 +342,31 @@ def _registration_of(store: Store, signing_key: nacl.signing.SigningKey) -> Regi
                         bytes(signing_key.verify_key))
 
 
-def _register(folder: Path, key: bytes, team_id: str, reg: Registration) -> None:
-    """Create this device's folder and registration unless they exist."""
+def _register(folder: Path, epochs: Epochs, team_id: str, reg: Registration) -> None:
+    """Create this device's folder and registration unless they exist.
+
+    A new registration is sealed under the newest key epoch this laptop has.
+    """
     device_dir = folder / DEVICES_DIR / reg.device_id
     try:
         device_dir.mkdir(parents=True, exist_ok=True)
         path = device_dir / REGISTRATION_FILE
         if not path.exists():
+            epoch = epochs.current
             with contextlib.suppress(FileExistsError):
-                create_new(path, seal_registration(key, team_id, reg))
+                create_new(path, seal_registration(epochs.keys[epoch], team_id, reg, epoch))
     except OSError as exc:
         raise _folder_error(folder, exc) from exc
+
+
+def epochs_of(store: Store) -> Epochs:
+    """The key epochs this laptop knows (epoch 0 is the team key)."""
+    key = _need_key(store)
+    try:
+        return Epochs(key, store.meta.get(META_EPOCHS))
+    except (ValueError, KeyError, TypeError, AttributeError) as exc:
+        raise CaretermError("this laptop's record of team keys is damaged; restore a "
+                            "backup or join the team again") from exc
 
 
 def _need_key(store: Store) -> bytes:
@@ -358,13 +412,13 @@ def init_shared(store: Store, shared_dir: Path) -> None:
     seed = store.meta.get(META_SIGNING_KEY)
     signing_key = (nacl.signing.SigningKey(unb64(seed)) if seed
                    else nacl.signing.SigningKey.generate())
-    _register(folder, key, team_id, _registration_of(store, signing_key))
+    _register(folder, epochs_of(store), team_id, _registration_of(store, signing_key))
     store.update_meta(**{META_SHARED_DIR: str(folder),
                          META_SIGNING_KEY: b64(bytes(signing_key))})
     write_shared_hint(store.home, folder)
 
 
-def _registered(folder: Path, key: bytes, team_id: str) -> list[Registration]:
+def _registered(folder: Path, keys: dict[str, bytes], team_id: str) -> list[Registration]:
     """Every readable registration in the folder."""
     found = []
     try:
@@ -378,7 +432,7 @@ def _registered(folder: Path, key: bytes, team_id: str) -> list[Registration]:
             continue
         try:
             blob = (Path(entry.path) / REGISTRATION_FILE).read_bytes()
-            found.append(open_registration(key, team_id, entry.name, blob))
+            found.append(open_registration_at(keys, team_id, entry.name, blob)[0])
         except (OSError, BadFile):
             continue
     return found
@@ -399,23 +453,65 @@ def join(home: Path, shared_dir: Path, member: str, passphrase: str) -> Store:
                              "set it up with 'careterm init --shared' on a laptop of the team")
     if has_store(home):
         raise StoreExists(home)
-    key = header.envelope.unwrap(passphrase)
+    kek = header.envelope.derive(passphrase)
+    key = header.envelope.unwrap_with(kek)
     if not header.check_key(key):
         raise NotATeamFolder(f"{folder / HEADER_FILE} failed its key check (damaged or "
                              "tampered with); nothing was written")
-    taken = {reg.tag for reg in _registered(folder, key, header.team_id)}
+    entries = _joining_keyring(folder, header, kek)
+    epochs = Epochs(key, entries)
+    taken = {reg.tag for reg in _registered(folder, epochs.keys, header.team_id)}
     signing_key = nacl.signing.SigningKey.generate()
+    meta: dict[str, Any] = {"team_id": header.team_id, "device_tag": ids.new_device_tag(taken),
+                            META_SHARED_DIR: str(folder),
+                            META_SIGNING_KEY: b64(bytes(signing_key))}
+    if entries:
+        meta[META_EPOCHS] = entries
     store = Store.create(home, passphrase, member=member, team=header.team_name(key),
-                         envelope=header.envelope, data_key=key,
-                         meta={"team_id": header.team_id,
-                               "device_tag": ids.new_device_tag(taken),
-                               META_SHARED_DIR: str(folder),
-                               META_SIGNING_KEY: b64(bytes(signing_key))})
+                         envelope=header.envelope, data_key=key, meta=meta)
     write_shared_hint(home, folder)
     with contextlib.suppress(SyncFolderUnavailable):
         # The folder went away just now: the first sync registers this laptop instead.
-        _register(folder, key, header.team_id, _registration_of(store, signing_key))
+        _register(folder, epochs, header.team_id, _registration_of(store, signing_key))
     return store
+
+
+def _epoch_names(folder: Path) -> list[str]:
+    """The key epochs in the folder (after epoch 0), oldest first."""
+    try:
+        names = os.listdir(folder / EPOCHS_DIR)
+    except FileNotFoundError:
+        return []
+    except OSError as exc:
+        raise _folder_error(folder, exc) from exc
+    return sorted((n for n in names if parse_epoch_name(n)), key=epoch_order)
+
+
+def _joining_keyring(folder: Path, header: TeamHeader, kek: bytes) -> dict[str, Any]:
+    """Every epoch key, for a laptop joining a team that removed laptops (else ``{}``).
+
+    The keyring is sealed under the passphrase of the current header, which a
+    removed laptop does not know; without it, joining is refused (a laptop that
+    could not read the team's newer files, nor be trusted by the others, would
+    only confuse).
+    """
+    if not _epoch_names(folder):
+        return {}
+    path = folder / KEYRINGS_DIR / keyring_name(header.envelope)
+    try:
+        blob = path.read_bytes()
+    except OSError:
+        blob = None
+    if blob is not None:
+        try:
+            return open_keyring(kek, header.team_id, header.envelope, blob)
+        except BadFile:
+            pass
+    raise NotATeamFolder("this team removed a laptop, and the keys of the files written "
+                         f"since are not in {folder / KEYRINGS_DIR} for this passphrase "
+                         "(not arrived yet, or the passphrase was changed by an older "
+                         "careterm): ask a team member to run 'careterm revoke' or "
+                         "'careterm passphrase' again; nothing was written")
 
 
 # ------------------------------------------------------------------- sync
@@ -424,17 +520,101 @@ class _Sync:
     """One run of :func:`sync` (its state lives only for the call)."""
 
     def __init__(self, store: Store, folder: Path, key: bytes, team_id: str,
-                 signing_key: nacl.signing.SigningKey, state: _State) -> None:
+                 signing_key: nacl.signing.SigningKey, state: _State,
+                 epochs: Epochs | None = None) -> None:
         self.store = store
         self.folder = folder
         self.devices_dir = folder / DEVICES_DIR
         self.key = key
+        self.epochs = epochs or Epochs(key, None)
         self.team_id = team_id
         self.me = store.device_id
         self.signing_key = signing_key
         self.state = state
         self.report = SyncReport()
         self.collected: list[dict[str, Any]] = []
+
+    @property
+    def mark(self) -> list[int]:
+        """What a cached failure was judged with: read again when this changes."""
+        return [READER_VERSION, self.epochs.mark]
+
+    # -- key epochs
+
+    def discover_epochs(self) -> None:
+        """Learn key epochs made by other laptops since the last sync (a few stats if none)."""
+        learnt = False
+        for name in _epoch_names(self.folder):
+            if name not in self.epochs.keys:
+                learnt = self._consider_epoch(name) or learnt
+        if learnt:
+            self.store.update_meta(**{META_EPOCHS: self.epochs.entries()})
+        for record in self.epochs.removed_with_current_key():
+            self.report.warnings.append(
+                f"{record.removed_member}'s removed laptop (tag {record.removed_tag}) was "
+                "given the newest key by a removal made at the same time on another laptop: "
+                f"run 'careterm revoke {record.removed_tag}' again on one laptop")
+
+    def _consider_epoch(self, name: str) -> bool:
+        """Accept epoch ``name`` if this laptop was given its key; True when accepted."""
+        creator = name.partition("-")[2]
+        rel = f"{EPOCHS_DIR}/{name}"
+        removal = self.epochs.removal(creator)
+        if removal is not None:
+            self.report.warnings.append(
+                f"ignored the new team key {rel}: it was made by {removal.removed_member}'s "
+                "laptop, which was removed from the team")
+            return False
+        if creator != self.me and self.distrust(creator):
+            self.report.warnings.append(f"ignored the new team key {rel}: it was made by a "
+                                        "laptop whose registration is refused")
+            return False
+        epoch_dir = self.folder / EPOCHS_DIR / name
+        key_path = epoch_dir / f"{self.me}.key"
+        record_path = epoch_dir / EPOCH_RECORD_FILE
+        if not key_path.exists():
+            if record_path.exists():
+                self.report.warnings.append(
+                    f"this laptop was not given the key of epoch {epoch_number(name)} "
+                    f"({rel}): if it was removed from the team, files written since cannot "
+                    "be read here and what it writes is refused by the others")
+            return False  # else still arriving
+        reg = self.registration(creator, False) if creator != self.me else \
+            _registration_of(self.store, self.signing_key)
+        if reg is None:
+            self.report.skipped.append((rel, "made by a laptop whose registration has not "
+                                             "arrived yet; left for the next sync"))
+            return False
+        try:
+            key_st, record_st = key_path.stat(), record_path.stat()
+        except OSError:
+            return False  # the record is still arriving
+        stat = [key_st.st_size + record_st.st_size, key_st.st_mtime_ns + record_st.st_mtime_ns]
+        failed = self.state.failed.get(rel)
+        if failed and failed[:2] == stat and failed[3:] == self.mark:
+            self.report.skipped.append((rel, failed[2]))
+            return False
+        try:
+            key_blob = self._read_bytes(key_path, rel, None)
+            record_blob = self._read_bytes(record_path, rel, None)
+            if key_blob is None or record_blob is None:
+                return False
+            key = open_epoch_key(self.signing_key, self.team_id, name, self.me, key_blob,
+                                 reg.verify_key)
+            record = open_epoch_record(key, self.team_id, name, record_blob, reg.verify_key)
+            if self.me not in record.recipients or record.removed == self.me:
+                raise BadFile("its record does not list this laptop (damaged?)")
+        except BadFile as exc:
+            self._failed(rel, stat, str(exc))
+            return False
+        except Exception as exc:  # noqa: BLE001 - a file must never stop a sync
+            self._failed(rel, stat, f"unreadable ({type(exc).__name__})")
+            return False
+        self.state.failed.pop(rel, None)
+        self.epochs.add(record, key)
+        self.report.new_epochs.append(record)
+        self.state.dirty = True
+        return True
 
     # -- publishing
 
@@ -459,9 +639,10 @@ class _Sync:
         self._clean_own_temp_files(my_dir, names)
         seqs = [p[0] for p in map(parse_segment_name, names) if p]
         seq = max([state.published_seq, *seqs]) + 1
+        epoch = self.epochs.current
         while True:
-            blob = write_segment(self.key, self.signing_key, self.team_id, me, seq, own,
-                                 clock.now().isoformat())
+            blob = write_segment(self.epochs.keys[epoch], self.signing_key, self.team_id, me,
+                                 seq, own, clock.now().isoformat(), epoch)
             try:
                 create_new(my_dir / segment_name(seq), blob)
                 break
@@ -523,14 +704,15 @@ class _Sync:
                      "its files are left for the next sync"))
             return None
         failed = self.state.failed.get(rel)
-        if failed and failed[:2] == stat and failed[3:] == [READER_VERSION]:
+        if failed and failed[:2] == stat and failed[3:] == self.mark:
             self.report.skipped.append((rel, failed[2]))  # unchanged since: not read again
             return Registration.from_dict(entry.reg) if entry.reg else None
         blob = self._read_bytes(path, rel, stat)
         if blob is None:
             return Registration.from_dict(entry.reg) if entry.reg else None
         try:
-            reg = open_registration(self.key, self.team_id, device_id, blob)
+            reg, reg_epoch = open_registration_at(self.epochs.keys, self.team_id, device_id,
+                                                  blob)
         except BadFile as exc:
             self._failed(rel, stat, str(exc))
             return Registration.from_dict(entry.reg) if entry.reg else None
@@ -547,7 +729,7 @@ class _Sync:
                 f"{reg.member}'s laptop (device {device_id[:8]}) uses the same id prefix "
                 f"{reg.tag} as this laptop: reports captured on both may share ids. "
                 "Let one of you join again with a new home")
-        entry.reg, entry.reg_stat = reg.to_dict(), stat
+        entry.reg, entry.reg_stat, entry.reg_epoch = reg.to_dict(), stat, reg_epoch
         self.state.dirty = True
         return reg
 
@@ -565,7 +747,7 @@ class _Sync:
 
     def _failed(self, rel: str, stat: list[int], reason: str) -> None:
         self.report.skipped.append((rel, reason))
-        record = [stat[0], stat[1], reason, READER_VERSION]
+        record = [stat[0], stat[1], reason, *self.mark]
         if self.state.failed.get(rel) != record:
             self.state.failed[rel] = record
             self.state.dirty = True
@@ -599,14 +781,19 @@ class _Sync:
         if self.state.failed:
             self._forget_failures_of_gone_files(device_id, names)
         reg = self.registration(device_id, bool(files))
-        if device_id != self.me and reg is not None:
+        if reg is not None and device_id != self.me:
+            distrust = self.distrust(device_id)
+            if distrust:
+                self.report.skipped.append((f"{DEVICES_DIR}/{device_id}", distrust))
+                return
             self.report.peers.append(
                 self._peer(device_id, reg, device_dir, max(files) if files else None, len(files)))
         if not pending or reg is None:
             return
+        removal = self.epochs.removal(device_id)
         opened: dict[int, dict[str, str]] = {}  # seq → digest → file name
         for seq, name, canonical in pending:
-            segment = self._open(device_id, device_dir, seq, name, reg)
+            segment = self._open(device_id, device_dir, seq, name, reg, removal)
             if segment is None:
                 continue
             self.collected.extend(segment.changes)
@@ -627,8 +814,25 @@ class _Sync:
             del self.state.failed[rel]
             self.state.dirty = True
 
+    def distrust(self, device_id: str) -> str | None:
+        """Why every file of ``device_id`` is refused, or ``None`` when it is trusted.
+
+        A device first registered, under a key a removed laptop still has, after
+        that laptop was removed (and unknown to the laptop that removed it) may
+        be the removed laptop in disguise.
+        """
+        entry = self.state.devices.get(device_id)
+        if entry is None or entry.reg is None:
+            return None
+        record = self.epochs.forgeable(device_id, entry.reg_epoch)
+        if record is None:
+            return None
+        return (f"registered with a key {record.removed_member}'s removed laptop still has, "
+                f"and unknown when that laptop was removed ({_day(record.at)}): refused. "
+                "If it is a team laptop, it should join again with the new passphrase")
+
     def _open(self, device_id: str, device_dir: Path, seq: int, name: str,
-              reg: Registration) -> Segment | None:
+              reg: Registration, removal: EpochRecord | None = None) -> Segment | None:
         rel = self._rel(device_id, name)
         path = device_dir / name
         try:
@@ -637,14 +841,22 @@ class _Sync:
             return None
         stat = [st.st_size, st.st_mtime_ns]
         failed = self.state.failed.get(rel)
-        if failed and failed[:2] == stat and failed[3:] == [READER_VERSION]:
+        if failed and failed[:2] == stat and failed[3:] == self.mark:
             self.report.skipped.append((rel, failed[2]))  # unchanged since: not read again
             return None
         blob = self._read_bytes(path, rel, stat)
         if blob is None:
             return None
         try:
-            segment = open_segment(self.key, self.team_id, device_id, seq, blob, reg.verify_key)
+            segment = open_segment(self.epochs.keys, self.team_id, device_id, seq, blob,
+                                   reg.verify_key)
+            if removal is not None and segment.digest not in removal.digests:
+                who = f"{removal.removed_member}'s laptop"
+                if seq > removal.max_seq:
+                    raise BadFile(f"written after {who} was removed from the team "
+                                  f"({_day(removal.at)}): refused")
+                raise BadFile(f"not one of the files {who} had shared when it was removed "
+                              f"from the team ({_day(removal.at)}): refused")
         except BadFile as exc:
             self._failed(rel, stat, str(exc))
             return None
@@ -716,11 +928,32 @@ class _Sync:
         self.report.updated_reports = {m: sorted(incs) for m, incs in updated.items()}
 
 
+def _day(iso: str) -> str:
+    """A short local date and time for messages."""
+    try:
+        return datetime.fromisoformat(iso).strftime("%Y-%m-%d %H:%M")  # the removing laptop's time
+    except (ValueError, TypeError):
+        return "at an unknown time"
+
+
 def _own_top(changes: list[dict[str, Any]], device_id: str) -> int:
     """The highest change number this device has in ``changes``."""
     prefix = device_id + ":"
     return max((int(c["cid"][len(prefix):]) for c in changes if c["dev"] == device_id
                 and c["cid"].startswith(prefix)), default=0)
+
+
+def team_header(folder: Path, team_id: str) -> TeamHeader:
+    """The header of the team's shared folder; :class:`NotATeamFolder` when it is not there."""
+    header = TeamHeader.read(folder)
+    if header is None:
+        raise NotATeamFolder(
+            f"{folder} holds no careterm team header ({HEADER_FILE}): is the right "
+            "folder mounted? Nothing was synced and local data is untouched")
+    if header.team_id != team_id:
+        raise NotATeamFolder(f"{folder} belongs to another careterm team; nothing was "
+                             "synced and local data is untouched")
+    return header
 
 
 def sync(store: Store) -> SyncReport:
@@ -741,18 +974,11 @@ def sync(store: Store) -> SyncReport:
     signing_key = _signing_key(store)
     team_id = store.meta["team_id"]
     with _sync_lock(store.home):
-        header = TeamHeader.read(folder)
-        if header is None:
-            raise NotATeamFolder(
-                f"{folder} holds no careterm team header ({HEADER_FILE}): is the right "
-                "folder mounted? Nothing was synced and local data is untouched")
-        if header.team_id != team_id:
-            raise NotATeamFolder(f"{folder} belongs to another careterm team; nothing was "
-                                 "synced and local data is untouched")
+        team_header(folder, team_id)
         state, readable = _load_state(store.home, key, team_id, store.device_id)
         with store.locked():
             changes = store.changes()
-        run = _Sync(store, folder, key, team_id, signing_key, state)
+        run = _Sync(store, folder, key, team_id, signing_key, state, epochs_of(store))
         own_top = _own_top(changes, store.device_id)
         if len(changes) < state.store_count or own_top < state.published_change_seq:
             # The store went back to an older copy (a restored backup): merge everything
@@ -767,7 +993,8 @@ def sync(store: Store) -> SyncReport:
             state.dirty = True
             run.report.warnings.append("this laptop's sync record was unreadable; the shared "
                                        "folder was read again from the start")
-        _register(folder, key, team_id, _registration_of(store, signing_key))
+        run.discover_epochs()
+        _register(folder, run.epochs, team_id, _registration_of(store, signing_key))
         run.publish(changes)
         run.read_all()
         run.merge()
@@ -778,3 +1005,76 @@ def sync(store: Store) -> SyncReport:
             _save_state(store.home, key, team_id, store.device_id, state)
     run.report.finished_at = clock.now()
     return run.report
+
+
+# ---------------------------------------------------------------- devices
+
+@dataclass
+class DeviceInfo:
+    """A laptop registered in the team's shared folder, as this laptop sees it."""
+
+    device_id: str
+    member: str
+    tag: str
+    this_laptop: bool
+    removal: EpochRecord | None
+    """The record of its removal from the team, if it was removed."""
+    refused: str | None
+    """Why its files are refused (a registration the others cannot trust), if they are."""
+    last_wrote: datetime | None
+    files: int
+
+    @property
+    def status(self) -> str:
+        """One word or phrase for people."""
+        if self.this_laptop:
+            return "this laptop"
+        if self.removal is not None:
+            return f"removed {_day(self.removal.at)} by {self.removal.by_member}"
+        if self.refused:
+            return "refused (registered after a removal with an old key)"
+        return "member"
+
+
+def team_devices(store: Store) -> list[DeviceInfo]:
+    """Every laptop registered in the shared folder (read only: nothing is written).
+
+    Raises like :func:`sync` when there is no shared folder or it is unreachable.
+    """
+    key = _need_key(store)
+    assert store.home is not None
+    folder = shared_folder(store)
+    if folder is None:
+        raise SyncNotConfigured()
+    team_id = store.meta["team_id"]
+    team_header(folder, team_id)
+    state, _ = _load_state(store.home, key, team_id, store.device_id)
+    run = _Sync(store, folder, key, team_id, _signing_key(store), state, epochs_of(store))
+    try:
+        names = sorted(e.name for e in os.scandir(run.devices_dir) if e.is_dir())
+    except FileNotFoundError:
+        names = []
+    except OSError as exc:
+        raise _folder_error(folder, exc) from exc
+    if store.device_id not in names:
+        names.append(store.device_id)
+    found = []
+    for device_id in names:
+        if not DEVICE_ID.match(device_id):
+            continue
+        reg = run.registration(device_id, False)
+        if reg is None:
+            continue
+        try:
+            files = [p for p in map(parse_segment_name, os.listdir(run.devices_dir / device_id))
+                     if p and p[1]]
+        except OSError:
+            files = []
+        newest = max(files) if files else None
+        peer = run._peer(device_id, reg, run.devices_dir / device_id,
+                         (newest[0], segment_name(newest[0]), True) if newest else None,
+                         len(files))
+        found.append(DeviceInfo(device_id, reg.member, reg.tag, device_id == store.device_id,
+                                run.epochs.removal(device_id), run.distrust(device_id),
+                                peer.last_wrote, len(files)))
+    return sorted(found, key=lambda d: (d.member.casefold(), d.device_id))
