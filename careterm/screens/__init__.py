@@ -1,0 +1,1 @@
+"""The screens of the careterm app, one per file."""

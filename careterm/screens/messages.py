@@ -1,0 +1,123 @@
+"""Messages that workers post back to the screens (always in the past tense).
+
+Workers run disk and crypto work in threads; they never touch widgets, they
+post one of these and the screen (or the app) reacts on the main thread.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from textual.message import Message
+
+from careterm.incidents import Captured
+from careterm.model import Incident
+from careterm.store import Store
+
+
+class StoreUnlocked(Message):
+    """The passphrase unlocked the store."""
+
+    def __init__(self, store: Store) -> None:
+        super().__init__()
+        self.store = store
+
+
+class UnlockFailed(Message):
+    """The store was not unlocked; ``reason`` says why in one line."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__()
+        self.reason = reason
+
+
+class StoreCreated(Message):
+    """A new store was created (``notice`` tells about the shared folder, if any)."""
+
+    def __init__(self, store: Store, notice: str = "") -> None:
+        super().__init__()
+        self.store = store
+        self.notice = notice
+
+
+class StoreCreateFailed(Message):
+    """Creating the store failed; nothing was written."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__()
+        self.reason = reason
+
+
+class IncidentsRefreshed(Message):
+    """The store was re-read; ``incidents`` is a fresh snapshot, ``changed`` the ids
+    that changed since the previous refresh."""
+
+    def __init__(self, incidents: dict[str, Incident], changed: set[str],
+                 initial: bool = False) -> None:
+        super().__init__()
+        self.incidents = incidents
+        self.changed = changed
+        self.initial = initial
+
+
+class RefreshFailed(Message):
+    """Re-reading the store failed (the app keeps showing what it had)."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__()
+        self.reason = reason
+
+
+class IncidentSaved(Message):
+    """A captured report was stored."""
+
+    def __init__(self, captured: Captured) -> None:
+        super().__init__()
+        self.captured = captured
+
+
+class IncidentSaveFailed(Message):
+    """Storing a report failed; the form keeps everything that was typed."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__()
+        self.reason = reason
+
+
+class IncidentUpdated(Message):
+    """An action on an incident (acknowledge, note, edit, urgency, status) was stored."""
+
+    def __init__(self, incident_id: str, description: str, result: Any = None) -> None:
+        super().__init__()
+        self.incident_id = incident_id
+        self.description = description
+        self.result = result
+
+
+class IncidentUpdateFailed(Message):
+    """An action on an incident was refused or could not be stored."""
+
+    def __init__(self, incident_id: str, reason: str) -> None:
+        super().__init__()
+        self.incident_id = incident_id
+        self.reason = reason
+
+
+class DraftFound(Message):
+    """A capture draft from an earlier session was found after unlocking."""
+
+    def __init__(self, record: dict[str, Any]) -> None:
+        super().__init__()
+        self.record = record
+
+
+class DraftUnreadable(Message):
+    """The capture draft could not be read; it was set aside, not overwritten."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__()
+        self.reason = reason
+
+
+class LockLifted(Message):
+    """The passphrase matched: the lock screen goes away."""

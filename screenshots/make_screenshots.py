@@ -1,0 +1,119 @@
+"""Make the SVG screenshots in this folder, from the same scenes as the snapshot tests.
+
+    python screenshots/make_screenshots.py
+
+Every scene uses a frozen clock (Wednesday 25 November 2026, 14:30 at the
+venue) and the fictional demo reports, so the pictures are the same each run.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import sys
+import tempfile
+from collections.abc import Awaitable, Callable
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from dateutil import tz
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from careterm import clock, demo  # noqa: E402
+from careterm.app import CaretermApp  # noqa: E402
+from careterm.store import Store  # noqa: E402
+
+FROZEN_AT = datetime(2026, 11, 25, 14, 30, tzinfo=tz.gettz("Europe/Amsterdam"))
+SCENE_PASSPHRASE = "correct horse battery staple"
+HERE = Path(__file__).resolve().parent
+
+
+def demo_store() -> Store:
+    """The fictional dozen, on a fixed device tag."""
+    store = Store.in_memory(member="Ada Example", team="Example Con CARE", tag="7K")
+    demo.seed_demo(store, 12, seed=2026, members=demo.DEMO_MEMBERS)
+    return store
+
+
+def scene_app(scene: str, home: Path | None = None) -> CaretermApp:
+    """The app for ``scene`` (``home`` is needed for the unlock scene)."""
+    if scene == "unlock":
+        assert home is not None
+        os.environ.setdefault("CARETERM_KDF_LIMITS", "test-only-min")
+        if not (home / "careterm.key").exists():
+            Store.create(home, SCENE_PASSPHRASE, member="Ada Example",
+                         team="Example Con CARE").close()
+        return CaretermApp(home, cursor_blink=False)
+    return CaretermApp(store=demo_store(), cursor_blink=False)
+
+
+async def _settle(pilot: Any) -> None:
+    await pilot.pause()
+    await pilot.app.workers.wait_for_complete()
+    await pilot.pause()
+
+
+async def _board(pilot: Any) -> None:
+    await _settle(pilot)
+
+
+async def _capture(pilot: Any) -> None:
+    await _settle(pilot)
+    await pilot.press("n", *"Followed a speaker to the hotel lobby", "tab", "ctrl+u", "tab",
+                      *"10 min ago", "tab", *"Lobby of the Example Hotel")
+    pilot.app.screen.query_one("#f-ongoing").value = "yes"
+    await _settle(pilot)
+
+
+async def _incident(pilot: Any) -> None:
+    await _settle(pilot)
+    await pilot.press("down", "down", "enter")
+    await _settle(pilot)
+
+
+async def _help(pilot: Any) -> None:
+    await _settle(pilot)
+    await pilot.press("question_mark")
+    await _settle(pilot)
+
+
+async def _unlock(pilot: Any) -> None:
+    await _settle(pilot)
+
+
+SCENES: dict[str, Callable[[Any], Awaitable[None]]] = {
+    "board": _board, "capture": _capture, "incident": _incident, "help": _help,
+    "unlock": _unlock,
+}
+"""Scene name → what to do before the picture is taken."""
+SIZES = ((80, 24), (120, 36))
+
+
+async def shoot(scene: str, size: tuple[int, int], target: Path) -> None:
+    """Write the SVG of ``scene`` at ``size`` to ``target``."""
+    with tempfile.TemporaryDirectory() as folder:
+        app = scene_app(scene, Path(folder) / "home")
+        async with app.run_test(size=size) as pilot:
+            await SCENES[scene](pilot)
+            svg = app.export_screenshot(title=f"careterm {scene}")
+        target.write_text(svg, encoding="utf-8")
+
+
+def main() -> int:
+    """Write every scene at every size."""
+    clock.freeze(FROZEN_AT)
+    try:
+        for scene in SCENES:
+            for width, height in SIZES:
+                target = HERE / f"{scene}-{width}x{height}.svg"
+                asyncio.run(shoot(scene, (width, height), target))
+                print(target.relative_to(HERE.parent))
+    finally:
+        clock.set_clock(None)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

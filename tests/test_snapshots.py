@@ -1,0 +1,29 @@
+"""Snapshots of the main screens at 80x24 and 120x36 (frozen clock, fixed data, no blink).
+
+The scenes are the ones ``screenshots/make_screenshots.py`` pictures.
+Update with ``pytest tests/test_snapshots.py --snapshot-update`` and look at them.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from screenshots.make_screenshots import SCENES, scene_app
+
+CASES = [
+    ("board", (80, 24)), ("board", (120, 36)),
+    ("capture", (80, 24)), ("capture", (120, 36)),
+    ("incident", (80, 24)), ("incident", (120, 36)),
+    ("help", (80, 24)),
+    ("unlock", (80, 24)), ("unlock", (120, 36)),
+]
+
+
+@pytest.mark.parametrize(("scene", "size"), CASES,
+                         ids=[f"{scene}-{w}x{h}" for scene, (w, h) in CASES])
+def test_screen_snapshot(snap_compare, frozen_clock, tmp_path: Path, scene: str,
+                         size: tuple[int, int]) -> None:
+    app = scene_app(scene, tmp_path / "home")
+    assert snap_compare(app, run_before=SCENES[scene], terminal_size=size)
