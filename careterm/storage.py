@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -104,6 +105,9 @@ class EncryptedStorage(VersionedStorage):
         self._key = key
         self._purpose = purpose
         self._append_only = append_only
+        # The app's worker threads and its main thread share one storage; reading
+        # the journal incrementally must never interleave with a write.
+        self._lock = threading.RLock()
         self._forget()
         self.version = 0
 
@@ -121,6 +125,10 @@ class EncryptedStorage(VersionedStorage):
 
     def read(self) -> dict[str, Any] | None:
         """The database as a dict, or ``None`` when no store file exists yet."""
+        with self._lock:
+            return self._read_locked()
+
+    def _read_locked(self) -> dict[str, Any] | None:
         snapshot_sig = _signature(self.path)
         if snapshot_sig is None:
             return None
@@ -213,6 +221,10 @@ class EncryptedStorage(VersionedStorage):
 
     def write(self, data: dict[str, Any]) -> None:
         """Persist ``data``: append what changed to the journal, or write a new snapshot."""
+        with self._lock:
+            self._write_locked(data)
+
+    def _write_locked(self, data: dict[str, Any]) -> None:
         try:
             record = self._delta(data)
             payload = _dumps(record) if record else b""

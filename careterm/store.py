@@ -274,15 +274,19 @@ class Store:
 
     def _observe(self, changes: list[dict[str, Any]]) -> None:
         """Keep the clock, the change sequence and the id counter ahead of what is stored."""
+        if not changes:
+            return
+        # Stamps are fixed-width strings, so the greatest string is the latest stamp.
+        self._hlc.observe(max(change["hlc"] for change in changes))
         device = self._meta.get("device_id")
+        own = [change["cid"] for change in changes if change["dev"] == device]
+        if own:
+            top = max(int(cid.rpartition(":")[2]) for cid in own)
+            self._next_seq = max(self._next_seq, top + 1)
         tag = self._meta.get("device_tag", "")
-        for change in changes:
-            self._hlc.observe(change["hlc"])
-            if change["dev"] == device:
-                seq = int(change["cid"].rpartition(":")[2])
-                self._next_seq = max(self._next_seq, seq + 1)
-            inc = change["inc"]
-            if inc.startswith(tag) and len(inc) == ids.TAG_LENGTH + ids.COUNTER_LENGTH:
+        size = ids.TAG_LENGTH + ids.COUNTER_LENGTH
+        for inc in {change["inc"] for change in changes}:
+            if inc.startswith(tag) and len(inc) == size:
                 with contextlib.suppress(ValueError):
                     counter = ids.decode(inc[ids.TAG_LENGTH:])
                     self._next_counter = max(self._next_counter, counter + 1)
@@ -307,8 +311,9 @@ class Store:
 
     def changes(self) -> list[dict[str, Any]]:
         """Every change record, in storage order."""
-        raw = self._storage.read() or {}
-        return list((raw.get("changes") or {}).values())
+        with self._thread_lock:
+            raw = self._storage.read() or {}
+            return list((raw.get("changes") or {}).values())
 
     def change_ids(self) -> set[str]:
         """Ids of every change folded so far."""
