@@ -64,6 +64,56 @@ class TestKilledMidSave:
         actions.capture(Store.open(home, PASSPHRASE), "the store still works")
 
 
+SYNCING_LOOP = """
+import sys
+from pathlib import Path
+from careterm.store import Store
+from careterm import incidents, sync
+store = Store.open(Path(sys.argv[1]), sys.argv[2])
+print("ready", flush=True)
+n = 0
+while True:
+    inc = incidents.capture(store, f"sync-kill report {n}").id
+    sync.sync(store)
+    print(inc, flush=True)  # printed only after the save and the sync returned
+    n += 1
+"""
+
+
+class TestKilledMidSync:
+    """SIGKILL during sync: the store opens with everything, and the next sync completes."""
+
+    def test_random_kills(self, tmp_path: Path, frozen_clock) -> None:
+        from careterm import sync
+
+        shared = tmp_path / "shared"
+        ada_home = tmp_path / "ada"
+        ada = Store.create(ada_home, PASSPHRASE, member="Ada Example")
+        sync.init_shared(ada, shared)
+        ada.close()
+        bo = sync.join(tmp_path / "bo", shared, "Bo Sample", PASSPHRASE)
+        rng = random.Random(4)
+        confirmed: set[str] = set()
+        for _ in range(KILL_RUNS):
+            proc = subprocess.Popen([sys.executable, "-c", SYNCING_LOOP, str(ada_home),
+                                     PASSPHRASE], env=SUBPROCESS_ENV, stdout=subprocess.PIPE,
+                                    text=True)
+            assert proc.stdout is not None
+            assert proc.stdout.readline().strip() == "ready"
+            time.sleep(rng.uniform(0.0, 0.3))
+            proc.send_signal(signal.SIGKILL)
+            out, _ = proc.communicate(timeout=30)
+            confirmed |= {line.strip() for line in out.splitlines() if line.strip()}
+            store = Store.open(ada_home, PASSPHRASE)
+            assert not confirmed - set(store.incidents())
+            report = sync.sync(store)  # the next sync completes
+            assert not report.skipped and not report.warnings, report.lines()
+            store.close()
+        sync.sync(bo)
+        assert not confirmed - set(bo.incidents())
+        assert len(confirmed) > KILL_RUNS // 2
+
+
 class TestDiskRefuses:
     """A full or read-only disk gives a clear message and loses nothing."""
 
