@@ -66,10 +66,13 @@ def timeline_entries(incident: Incident) -> list[dict[str, Any]]:
             for name, value in data.items():
                 if name == "when":
                     continue
-                made.append({"kind": "changed", "field": name, "text": (
-                    f"{field_label(name)}: {describe_value(name, previous.get(name))}"
-                    f" → {describe_value(name, value)}")})
+                before, after = describe_value(name, previous.get(name)), describe_value(
+                    name, value)
                 previous[name] = value
+                if before == after:
+                    continue  # recorded alongside another change, but nothing to tell
+                made.append({"kind": "changed", "field": name,
+                             "text": f"{field_label(name)}: {before} → {after}"})
         elif op == "ack":
             via = f" ({data['via']})" if data.get("via") else ""
             made.append({"kind": "acknowledged", "text": "acknowledged" + via})
