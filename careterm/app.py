@@ -8,10 +8,19 @@ operation runs in a thread worker that posts a past-tense message back
 Two entry points for the command line: :func:`run_app` (always starts on the
 unlock screen, or the setup screen when the home has no store yet) and
 :func:`run_demo` (a throwaway store full of fictional reports).
+
+At the desk: ``p`` toggles privacy mode (:attr:`CaretermApp.privacy`; screens
+get a :class:`PrivacyToggled` message), ``ctrl+l`` or the team's idle time
+locks (the data key and every decrypted copy are dropped; the passphrase
+derives the key again and the user is back where they were), and the one
+periodic worker re-reads the store and syncs through the shared folder.
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import json
 import secrets
 import shutil
 import signal
@@ -27,10 +36,13 @@ from typing import Any
 from textual import events, work
 from textual.app import App, SystemCommand
 from textual.binding import Binding
-from textual.screen import Screen
+from textual.reactive import reactive
+from textual.screen import ModalScreen, Screen
 
 from careterm import draft, incidents
+from careterm import sync as team_sync
 from careterm.board import FilterSpec
+from careterm.crypto import Unsealable, seal, subkey, unseal
 from careterm.errors import CaretermError
 from careterm.model import Incident
 from careterm.screens.board_screen import BoardScreen
@@ -40,14 +52,25 @@ from careterm.screens.messages import (
     IncidentsRefreshed,
     IncidentUpdated,
     IncidentUpdateFailed,
+    PrivacyToggled,
     RefreshFailed,
 )
 from careterm.store import Store, has_store
+from careterm.widgets.status_bar import StatusBar, SyncFailed, SyncFinished, SyncStatus
+
+__all__ = ["CaretermApp", "PrivacyToggled", "SyncFailed", "SyncFinished", "run_app",
+           "run_demo"]
 
 TICK_SECONDS = 5.0
 """How often ages and escalation move on by themselves."""
 REFRESH_SECONDS = 3.0
 """How often the store is re-read for reports written by another careterm (or by sync)."""
+SYNC_SECONDS = 5.0
+"""How often the shared folder is synced when nothing was saved meanwhile."""
+OTHER_WORKERS_WAIT = 5.0
+"""Seconds the lock waits for workers outside the app's store groups before closing."""
+LOCKED_FORMS_PURPOSE = b"careterm/locked-forms/v1"
+"""Forms being typed when the app locked are kept sealed under this purpose until unlock."""
 ACK_CHOICES = [("in-person", "in person"), ("email", "e-mail"), ("phone", "phone"),
                ("other", "other")]
 
@@ -57,7 +80,8 @@ class CaretermApp(App[int]):
 
     ``home``: the store to unlock. ``store``: an already open store (the demo,
     tests, benchmarks); the unlock screen is skipped. ``cursor_blink=False``
-    keeps snapshots steady.
+    keeps snapshots steady. ``lock_after``: idle seconds before the lock
+    screen (default: the team setting ``lock_after_seconds``).
     """
 
     CSS_PATH = Path(__file__).with_name("app.tcss")
@@ -65,12 +89,17 @@ class CaretermApp(App[int]):
     BINDINGS = [
         Binding("ctrl+q", "quit", "quit", priority=True, show=False),
         Binding("ctrl+l", "lock", "lock", priority=True, show=False),
+        Binding("p", "toggle_privacy", "privacy"),
     ]
+
+    privacy: reactive[bool] = reactive(False, init=False)
+    """Privacy mode: names, contacts and the reporter are shown as initials."""
 
     def __init__(self, home: Path | None = None, *, store: Store | None = None,
                  demo: bool = False, lock_after: float | None = None,
                  cursor_blink: bool = True, tick_seconds: float = TICK_SECONDS,
-                 refresh_seconds: float = REFRESH_SECONDS) -> None:
+                 refresh_seconds: float = REFRESH_SECONDS,
+                 sync_seconds: float = SYNC_SECONDS) -> None:
         super().__init__()
         self.home = home
         self.demo = demo
@@ -78,7 +107,10 @@ class CaretermApp(App[int]):
         self.cursor_blink = cursor_blink
         self.tick_seconds = tick_seconds
         self.refresh_seconds = refresh_seconds
+        self.sync_seconds = sync_seconds
         self.store: Store | None = None
+        self.store_home: Path | None = None
+        """Where the unlocked store lives (kept while locked, to unlock it again)."""
         self.store_lock = threading.RLock()
         """Held by every worker while it uses the store (one store user at a time)."""
         self.incidents: dict[str, Incident] = {}
@@ -87,12 +119,21 @@ class CaretermApp(App[int]):
         self.team_name = ""
         self.member_name = ""
         self.board: BoardScreen | None = None
+        self.sync_status = SyncStatus()
+        """What the status bar says about sync (main thread only)."""
         self._given_store = store
         self._refresh_gate = threading.Lock()
+        self._refresh_again = False
+        self._sync_wanted = True
+        self._last_sync_try = 0.0
         self._versions: dict[str, int] = {}
         self._timers_started = False
         self._last_input = time.monotonic()
+        self._team_lock_after: float | None = None
         self.locked = False
+        self._sealed_forms: list[tuple[Screen[Any], bytes]] = []
+        self._selected_before_lock: str | None = None
+        self._after_unlock: list[Callable[[], None]] = []
         self.kept_draft: dict[str, Any] | None = None
         """A draft the user chose to resume later: the next capture starts from it."""
 
@@ -100,6 +141,7 @@ class CaretermApp(App[int]):
 
     def on_mount(self) -> None:
         """Open on the unlock screen (or setup), or straight on the board with a given store."""
+        self.screen_change_signal.subscribe(self, self._screen_changed)
         if self._given_store is not None:
             self.install_store(self._given_store)
             return
@@ -114,10 +156,9 @@ class CaretermApp(App[int]):
 
     def install_store(self, store: Store, *, notice: str = "") -> None:
         """Use the unlocked ``store``: show the board, start the clock and the refresher."""
-        self.store = store
-        self.team_name = str(store.meta.get("team") or "")
-        self.member_name = store.member
-        self.ack_target = store.ack_target()
+        self._use_store(store)
+        settings = store.settings()
+        self.privacy = bool(settings.get("privacy_default"))
         self.board = BoardScreen()
         if len(self.screen_stack) > 1:
             self.switch_screen(self.board)
@@ -129,34 +170,200 @@ class CaretermApp(App[int]):
             self._timers_started = True
             self.set_interval(self.tick_seconds, self._tick, name="tick")
             self.set_interval(self.refresh_seconds, self._background_refresh, name="refresh")
-            if self.lock_after:
-                self.set_interval(min(1.0, self.lock_after / 2), self._lock_if_idle,
-                                  name="idle-lock")
+            idle = self.idle_lock_seconds()
+            if idle:
+                self.set_interval(min(1.0, idle / 2), self._lock_if_idle, name="idle-lock")
         self._background_refresh(initial=True)
         if not self.demo:
             self._look_for_draft()
 
+    def _use_store(self, store: Store) -> None:
+        """Take ``store`` as the open store (first unlock, or after the lock screen)."""
+        self.store = store
+        self.store_home = store.home
+        self.team_name = str(store.meta.get("team") or "")
+        self.member_name = store.member
+        self.ack_target = store.ack_target()
+        settings = store.settings()
+        try:
+            team_idle = float(settings.get("lock_after_seconds") or 0)
+        except (TypeError, ValueError):
+            team_idle = float(300)
+        self._team_lock_after = team_idle if team_idle > 0 else None
+        self.sync_status.configured = team_sync.shared_folder(store) is not None
+        self._sync_wanted = True
+        self._versions = {}
+        self._update_status_bars()
+
+    def idle_lock_seconds(self) -> float | None:
+        """Idle seconds before the lock screen: ``--lock-after``, else the team setting."""
+        if self.lock_after:
+            return float(self.lock_after)
+        return self._team_lock_after
+
+    # ------------------------------------------------------------ privacy
+
+    def action_toggle_privacy(self) -> None:
+        """p: hide names, contacts and the reporter (or show them again)."""
+        if self.store is not None and not self.locked:
+            self.privacy = not self.privacy
+
+    def watch_privacy(self, privacy: bool) -> None:
+        """Say so in the title and the status bar; every screen redraws its names."""
+        self.sub_title = "PRIVACY" if privacy else ""
+        for screen in self.screen_stack:
+            if screen.is_mounted:
+                screen.post_message(PrivacyToggled(privacy))
+        self._update_status_bars()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """p is offered only with reports to hide, and not where p is typed (capture)."""
+        if action == "toggle_privacy":
+            from careterm.screens.capture_screen import CaptureScreen
+
+            return (self.store is not None and not self.locked
+                    and not isinstance(self.screen, CaptureScreen))
+        return True
+
+    # ------------------------------------------------------------ status bar
+
+    def _wants_status_bar(self) -> bool:
+        return self.sync_status.configured or self.privacy
+
+    @staticmethod
+    def _takes_status_bar(screen: Screen[Any]) -> bool:
+        from careterm.screens.lock_screen import LockScreen
+        from careterm.screens.setup_screen import SetupScreen
+        from careterm.screens.unlock_screen import UnlockScreen
+
+        return not isinstance(screen, ModalScreen | LockScreen | UnlockScreen | SetupScreen)
+
+    def _screen_changed(self, screen: Screen[Any]) -> None:
+        if self._wants_status_bar():
+            self.call_after_refresh(self._attach_status_bar, screen)
+
+    def _attach_status_bar(self, screen: Screen[Any]) -> None:
+        """Give a full screen the status bar (above its footer) when there is sync or privacy."""
+        if (not self._wants_status_bar() or not screen.is_mounted
+                or not self._takes_status_bar(screen) or screen.query(StatusBar)):
+            return
+        bar = StatusBar(classes="status-bar")
+        bar.show(self.sync_status.line(privacy=self.privacy))
+        screen.mount(bar)
+
+    def _update_status_bars(self) -> None:
+        """Show the latest sync status on every screen's status bar."""
+        wanted = self._wants_status_bar()
+        line = self.sync_status.line(privacy=self.privacy)
+        for screen in self.screen_stack:
+            if not screen.is_mounted:
+                continue
+            bars = list(screen.query(StatusBar))
+            if wanted and not bars:
+                self._attach_status_bar(screen)
+            for bar in bars:
+                bar.display = wanted
+                bar.show(line)
+
     # ------------------------------------------------------------ locking
 
     async def on_event(self, event: events.Event) -> None:
-        """Any key or mouse press counts as activity (for the idle lock)."""
-        if isinstance(event, events.Key | events.MouseDown):
+        """Any key, paste or mouse press counts as activity (for the idle lock)."""
+        if isinstance(event, events.Key | events.MouseDown | events.Paste):
             self._last_input = time.monotonic()
         await super().on_event(event)
 
     def _lock_if_idle(self) -> None:
-        if (self.lock_after and not self.locked
-                and time.monotonic() - self._last_input >= self.lock_after):
+        idle = self.idle_lock_seconds()
+        if idle and not self.locked and time.monotonic() - self._last_input >= idle:
             self.action_lock()
 
     def action_lock(self) -> None:
-        """ctrl+l: cover everything with the lock screen at once."""
+        """ctrl+l: cover everything with the lock screen and drop the key at once."""
+        from careterm.screens.capture_screen import CaptureScreen
         from careterm.screens.lock_screen import LockScreen
 
-        if self.store is None or self.locked:
+        store = self.store
+        if store is None or self.locked:
             return
         self.locked = True
         self.push_screen(LockScreen())
+        self.refresh_bindings()
+        if self.demo or store.key is None or store.home is None:
+            return  # nothing to drop: a throwaway demo key, or a store only in memory
+        if self.board is not None and self.board.is_mounted:
+            self._selected_before_lock = self.board.table.selected_id()
+        # Forms being typed are sealed under the key before it goes, then blanked.
+        forms_key = subkey(store.key, "locked-forms")
+        drafts: list[dict[str, Any]] = []
+        self._sealed_forms = []
+        for screen in self.screen_stack:
+            if isinstance(screen, CaptureScreen) and screen.is_mounted:
+                state = screen.take_form_for_lock()
+                payload = json.dumps(state, ensure_ascii=False).encode("utf-8", "surrogatepass")
+                self._sealed_forms.append((screen, seal(forms_key, payload,
+                                                        LOCKED_FORMS_PURPOSE)))
+                if (not screen.editing and not screen.saving
+                        and not draft.form_is_empty(state["form"])):
+                    drafts.append(state["form"])
+        del forms_key
+        # The decrypted snapshot goes too; screens underneath redraw empty.
+        self.incidents = {}
+        self._versions = {}
+        for screen in self.screen_stack:
+            redraw = getattr(screen, "redraw", None)
+            if redraw is not None and screen.is_mounted and not isinstance(screen, LockScreen):
+                redraw(None)
+        self._drop_key(store, drafts[-1] if drafts else None)
+
+    @work(group="lock")
+    async def _drop_key(self, store: Store, form: dict[str, Any] | None) -> None:
+        """Let store work already under way finish, keep the draft, then close the store."""
+        busy = [w for w in self.workers if not w.is_finished
+                and w.group not in ("lock", "unlock", "default")]
+        store_users = [w for w in busy if w.group in ("store", "draft", "refresh")]
+        if store_users:
+            await self.workers.wait_for_complete(store_users)
+        others = [w for w in busy if w not in store_users]
+        if others:
+            # Screens' own readers (handover, report…) finish in moments; never wait forever.
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self.workers.wait_for_complete(others), OTHER_WORKERS_WAIT)
+        await asyncio.to_thread(self._close_for_lock, store, form)
+        if self.locked and self.store is store:
+            self.store = None
+
+    def _close_for_lock(self, store: Store, form: dict[str, Any] | None) -> None:
+        with self.store_lock:
+            if form is not None:
+                try:
+                    draft.save_draft(store, form)
+                except CaretermError:
+                    pass  # the sealed copy in memory still brings the form back
+            store.close()
+
+    def key_rederived(self, store: Store) -> None:
+        """The lock screen derived the key again: back to exactly where the user was.
+
+        (The store opened before the lock is closed by :meth:`_drop_key`.)
+        """
+        self._use_store(store)
+        if store.key is not None:
+            forms_key = subkey(store.key, "locked-forms")
+            for screen, sealed in self._sealed_forms:
+                try:
+                    state = json.loads(unseal(forms_key, sealed, LOCKED_FORMS_PURPOSE))
+                except (Unsealable, ValueError):
+                    continue  # cannot happen with the same key; the draft file remains
+                restore = getattr(screen, "restore_form_after_lock", None)
+                if restore is not None and screen.is_mounted:
+                    restore(state)
+        self._sealed_forms = []
+        self.unlocked()
+        if self.board is not None and self._selected_before_lock:
+            self.board.select_when_shown(self._selected_before_lock)
+        self._selected_before_lock = None
+        self._background_refresh(initial=True)
 
     def unlocked(self) -> None:
         """The lock screen was lifted: back to exactly where the user was."""
@@ -166,11 +373,17 @@ class CaretermApp(App[int]):
             self.pop_screen()
         self.locked = False
         self._last_input = time.monotonic()
+        self.refresh_bindings()
+        pending, self._after_unlock = self._after_unlock, []
+        for action in pending:
+            action()
 
     # ------------------------------------------------------------ live board
 
     def _tick(self) -> None:
         """Ages and escalation move on, without a key being pressed."""
+        if self.locked:
+            return
         for screen in self.screen_stack:
             tick = getattr(screen, "tick", None)
             if tick is not None and screen.is_mounted:
@@ -178,37 +391,69 @@ class CaretermApp(App[int]):
 
     @work(thread=True, group="refresh")
     def _background_refresh(self, initial: bool = False) -> None:
-        """Re-read the store (picks up other careterm processes); post what changed.
+        """Re-read the store (picks up other careterm processes), sync; post what changed.
 
         This is the one periodic place that talks to the outside world: sync
-        (publish and merge through the shared folder) belongs here too.
+        (publish and merge through the shared folder) runs here, every
+        ``sync_seconds`` and right after every save (:meth:`refresh_now`).
+        A call while a refresh runs makes that refresh go round once more.
         """
         if not self._refresh_gate.acquire(blocking=False):
-            return  # the previous refresh is still running
+            self._refresh_again = True
+            return  # the running refresh goes round again
         try:
-            store = self.store
-            if store is None:
-                return
-            with self.store_lock:
-                store.refresh()
-                snapshot = dict(store.incidents())
-            changed = {inc_id for inc_id, incident in snapshot.items()
-                       if self._versions.get(inc_id) != len(incident.changes)}
-            if changed or initial:
-                self._versions = {inc_id: len(incident.changes)
-                                  for inc_id, incident in snapshot.items()}
-                self.post_message(IncidentsRefreshed(snapshot, changed, initial))
-        except CaretermError as error:
-            self.post_message(RefreshFailed(str(error)))
+            while True:
+                self._refresh_again = False
+                self._refresh_once(initial)
+                initial = False
+                if not self._refresh_again or self.locked:
+                    break
         finally:
             self._refresh_gate.release()
 
+    def _sync_due(self) -> bool:
+        return self.sync_status.configured and (
+            self._sync_wanted or time.monotonic() - self._last_sync_try >= self.sync_seconds)
+
+    def _refresh_once(self, initial: bool) -> None:
+        store = self.store
+        if store is None or self.locked:
+            return
+        report: team_sync.SyncReport | None = None
+        failure = ""
+        try:
+            with self.store_lock:
+                if self.locked or self.store is not store:
+                    return  # locked meanwhile: the key is being dropped
+                if self._sync_due():
+                    self._sync_wanted = False
+                    self._last_sync_try = time.monotonic()
+                    report, failure = _run_sync(store)
+                store.refresh()
+                snapshot = dict(store.incidents())
+        except CaretermError as error:
+            self.post_message(RefreshFailed(str(error)))
+            return
+        changed = {inc_id for inc_id, incident in snapshot.items()
+                   if self._versions.get(inc_id) != len(incident.changes)}
+        if changed or initial:
+            self._versions = {inc_id: len(incident.changes)
+                              for inc_id, incident in snapshot.items()}
+            self.post_message(IncidentsRefreshed(snapshot, changed, initial))
+        if report is not None:
+            self.post_message(SyncFinished(report))
+        elif failure:
+            self.post_message(SyncFailed(failure))
+
     def refresh_now(self) -> None:
-        """Re-read the store at once (after this app stored something)."""
+        """Re-read the store and sync at once (after this app stored something)."""
+        self._sync_wanted = True
         self._background_refresh()
 
     def on_incidents_refreshed(self, message: IncidentsRefreshed) -> None:
         """Show the new snapshot on every screen that shows incidents."""
+        if self.locked:
+            return  # read before the lock: not shown, it comes again after unlock
         self.incidents = message.incidents
         if self.store is not None:
             self.ack_target = self.store.ack_target()
@@ -223,6 +468,20 @@ class CaretermApp(App[int]):
         if self.board is not None and self.board.is_mounted:
             self.board.hint(f"could not re-read the store: {message.reason}", style="bold")
 
+    def on_sync_finished(self, message: SyncFinished) -> None:
+        """Show when sync last worked, the peers and anything skipped."""
+        self.sync_status.succeeded(message.report)
+        self._update_status_bars()
+        received = [line for line in getattr(message.report, "lines", list)()
+                    if " from " in line or " updated by " in line]
+        if received and self.board is not None and self.board.is_mounted and not self.locked:
+            self.board.hint("sync: " + "; ".join(received))
+
+    def on_sync_failed(self, message: SyncFailed) -> None:
+        """Say on the status bar why sync did not run; local work carries on."""
+        self.sync_status.failed(message.reason)
+        self._update_status_bars()
+
     # ------------------------------------------------------------ actions
 
     @work(thread=True, group="store")
@@ -231,6 +490,9 @@ class CaretermApp(App[int]):
         """Run a core action in a thread; post IncidentUpdated(Failed) to ``target``."""
         try:
             with self.store_lock:
+                if self.store is None or self.locked:
+                    raise CaretermError("careterm was locked before this was stored; "
+                                        "do it again")
                 result = action(self.store, incident_id, *args)
         except CaretermError as error:
             target.post_message(IncidentUpdateFailed(incident_id, str(error)))
@@ -266,6 +528,10 @@ class CaretermApp(App[int]):
 
     def capture_saved(self, capture: Screen[Any], captured: incidents.Captured) -> None:
         """After a save: back to the board, which selects the new report."""
+        if self.locked:
+            # Saved just as the app locked: finish when the user is back.
+            self._after_unlock.append(lambda: self.capture_saved(capture, captured))
+            return
         self.back_to_board()
         if self.board is None:
             return
@@ -375,7 +641,9 @@ class CaretermApp(App[int]):
             self.board.set_filter(spec)
 
     def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
-        """The command palette: careterm's main actions, then Textual's."""
+        """The command palette: careterm's main actions, then Textual's (none while locked)."""
+        if self.locked:
+            return
         if self.store is not None:
             yield SystemCommand("New report", "Quick capture of a report (n)",
                                 self.action_capture)
@@ -388,6 +656,9 @@ class CaretermApp(App[int]):
                                 lambda: self.set_board_filter(FilterSpec(urgency="critical")))
             yield SystemCommand("Filter: clear", "Show every open report",
                                 lambda: self.set_board_filter(FilterSpec()))
+            yield SystemCommand("Privacy mode", "Hide names, contacts and reporters (p)",
+                                self.action_toggle_privacy)
+            yield SystemCommand("Lock", "Lock careterm now (ctrl+l)", self.action_lock)
             if self.board is not None:
                 yield SystemCommand("Filter…", "Unacknowledged, urgency, status, search (f)",
                                     self._filter_dialog)
@@ -402,8 +673,22 @@ class CaretermApp(App[int]):
     def close_store(self) -> None:
         """Drop decrypted data and keys from memory."""
         if self.store is not None:
-            self.store.close()
+            with self.store_lock:
+                self.store.close()
             self.store = None
+
+
+def _run_sync(store: Store) -> tuple[team_sync.SyncReport | None, str]:
+    """One sync (in the refresh worker): the report, or why it did not run (one line)."""
+    try:
+        return team_sync.sync(store), ""
+    except CaretermError as error:
+        reason = str(error)
+    except OSError as error:
+        reason = f"shared folder not usable ({error.strerror or error})"
+    # "…; nothing was synced and nothing on this laptop was changed" is the status bar's
+    # whole point: keep the first part, which says what is wrong.
+    return None, reason.split("; nothing was synced")[0]
 
 
 def run_app(home: Path, lock_after: float | None = None) -> int:

@@ -1,9 +1,9 @@
 """What the triage board shows: which reports, in which order, with which cells.
 
 Pure logic for the board screen (no Textual here): the filter a lead sets,
-the plain cell values of each row, the escalation of unacknowledged reports
-and how wide each column is at a given terminal width. The screen only draws
-what this module returns.
+the plain cell values of each row, the escalation of unacknowledged reports,
+the "reporter still to be informed" flag, and how wide each column is at a
+given terminal width. The screen only draws what this module returns.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from functools import lru_cache
 
+from careterm.casework import needs_informing
 from careterm.model import (
     STATUSES,
     URGENCIES,
@@ -36,6 +37,9 @@ ACK_SYMBOLS = {
     AckLevel.ALERT: "‼",
 }
 """The symbol that says what the colour says, so colour is never the only signal."""
+INFORM_TEXT = "✉ inform"
+"""The acknowledgement cell of an acknowledged report whose resolution has not yet been
+told to the reporter (the next thing the team owes them)."""
 CELL_TEXT_LIMIT = 200
 """Longest text kept for a cell (a 1 MB statement is cut long before it is drawn)."""
 
@@ -48,17 +52,22 @@ class FilterSpec:
     urgency: str | None = None
     status: str | None = None
     text: str = ""
+    inform_only: bool = False
+    """Only reports whose resolution is still to be told to the reporter."""
 
     @property
     def active(self) -> bool:
         """True when anything is filtered out."""
-        return bool(self.unacked_only or self.urgency or self.status or self.text.strip())
+        return bool(self.unacked_only or self.inform_only or self.urgency or self.status
+                    or self.text.strip())
 
     def describe(self) -> str:
         """The active filter in words (empty when none), e.g. ``unacknowledged · high``."""
         parts = []
         if self.unacked_only:
             parts.append("unacknowledged only")
+        if self.inform_only:
+            parts.append("reporter to be informed")
         if self.urgency:
             parts.append(f"urgency {self.urgency}")
         if self.status:
@@ -89,6 +98,8 @@ def matches(incident: Incident, spec: FilterSpec) -> bool:
         return False
     if spec.unacked_only and incident.acknowledged:
         return False
+    if spec.inform_only and not needs_informing(incident):
+        return False
     if spec.urgency is not None and incident.urgency != spec.urgency:
         return False
     needle = spec.text.strip().casefold()
@@ -113,6 +124,8 @@ class AckCell:
 
     text: str
     level: AckLevel
+    inform: bool = False
+    """True when the cell flags that the reporter is still to be informed."""
 
 
 @lru_cache(maxsize=20_000)
@@ -128,10 +141,18 @@ def age_text(delta: timedelta) -> str:
     return _minutes_text(seconds // 60)
 
 
-def ack_cell(incident: Incident, now: datetime, target: timedelta) -> AckCell:
-    """``✓ acked``, ``● unacked 3m``, ``⚠ unacked 17m`` or ``‼ unacked 31m``."""
+def ack_cell(incident: Incident, now: datetime, target: timedelta,
+             inform: bool | None = None) -> AckCell:
+    """``✓ acked``, ``● unacked 3m``, ``⚠ unacked 17m``, ``‼ unacked 31m``, or
+    ``✉ inform`` for an acknowledged report whose resolution the reporter has not
+    been told yet. ``inform``: that flag when the caller already knows it.
+
+    An unacknowledged report keeps its escalation (the more pressing of the two).
+    """
     level = ack_level(incident, now, target)
     if incident.acknowledged:
+        if needs_informing(incident) if inform is None else inform:
+            return AckCell(INFORM_TEXT, AckLevel.ACKNOWLEDGED, inform=True)
         return AckCell(f"{ACK_SYMBOLS[AckLevel.ACKNOWLEDGED]} acked", AckLevel.ACKNOWLEDGED)
     if not incident.is_open:
         return AckCell("– closed", AckLevel.ACKNOWLEDGED)
@@ -254,7 +275,7 @@ class BoardView:
     def __init__(self, spec: FilterSpec | None = None) -> None:
         self.spec = spec or FilterSpec()
         self._order: list[str] | None = None
-        self._static: dict[str, tuple[int, tuple[str, str, str, str, str, str]]] = {}
+        self._static: dict[str, tuple[int, tuple[str, str, str, str, str, str], bool]] = {}
 
     def set_filter(self, spec: FilterSpec) -> None:
         """Use another filter (the order is worked out again on the next :meth:`rows`)."""
@@ -284,9 +305,10 @@ class BoardView:
             version = len(incident.changes)
             cached = self._static.get(inc_id)
             if cached is None or cached[0] != version:
-                cached = (version, static_cells(incident))
+                cached = (version, static_cells(incident), needs_informing(incident))
                 self._static[inc_id] = cached
             inc_id_cell, urgency, status, where, what, member = cached[1]
-            rows.append(BoardRow(inc_id_cell, urgency, status, ack_cell(incident, now, target),
+            rows.append(BoardRow(inc_id_cell, urgency, status,
+                                 ack_cell(incident, now, target, inform=cached[2]),
                                  age_cell(incident, now), where, what, member))
         return rows

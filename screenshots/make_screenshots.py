@@ -18,10 +18,11 @@ from pathlib import Path
 from typing import Any
 
 from dateutil import tz
+from rich.text import Text
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from careterm import clock, demo  # noqa: E402
+from careterm import casework, clock, demo  # noqa: E402
 from careterm.app import CaretermApp  # noqa: E402
 from careterm.store import Store  # noqa: E402
 
@@ -37,8 +38,33 @@ def demo_store() -> Store:
     return store
 
 
+CASEWORK_ID = "7K0006"
+"""A demo report in review (Gus Mock at a lunch table): the casework scenes fill in its
+record."""
+
+
+def casework_store() -> Store:
+    """The fictional dozen, with one report's casework recorded (a warning included)."""
+    store = demo_store()
+    casework.categorize(store, CASEWORK_ID, "offensive-remark")
+    casework.declare_conflict(store, CASEWORK_ID, "Cy Placeholder",
+                              "shares an office with the reported person")
+    casework.record_conversation(store, CASEWORK_ID, "Gus Mock", ["Bo Sample"],
+                                 notes="Asked him to keep away from the reporter tonight.",
+                                 kind="reported-person", at="20 min ago")
+    casework.record_support(store, CASEWORK_ID, "escort", "arranged", who="Bo Sample",
+                            at="14:00")
+    casework.record_review(store, CASEWORK_ID,
+                           finding="Repeated remarks about pronouns after being asked to stop",
+                           violation="yes", actors=["Gus Mock"],
+                           reason="Two witnesses confirm it")
+    return store
+
+
 def scene_app(scene: str, home: Path | None = None) -> CaretermApp:
     """The app for ``scene`` (``home`` is needed for the unlock scene)."""
+    if scene in ("casework", "privacy"):
+        return CaretermApp(store=casework_store(), cursor_blink=False)
     if scene == "unlock":
         assert home is not None
         os.environ.setdefault("CARETERM_KDF_LIMITS", "test-only-min")
@@ -83,9 +109,46 @@ async def _unlock(pilot: Any) -> None:
     await _settle(pilot)
 
 
+async def _open_casework_report(pilot: Any) -> None:
+    await _settle(pilot)
+    pilot.app.open_incident(CASEWORK_ID)
+    await _settle(pilot)
+
+
+async def _casework(pilot: Any) -> None:
+    # Scrolled to the casework sections.
+    await _open_casework_report(pilot)
+    screen = pilot.app.screen
+    detail = screen.query_one("#incident")
+    text = Text(detail.render().plain)
+    lines = text.wrap(pilot.app.console, detail.size.width)  # as the view wraps them
+    start = next(n for n, line in enumerate(lines) if line.plain.startswith("Casework"))
+    screen.query_one("#incident-scroll").scroll_to(y=start, animate=False)
+    await _settle(pilot)
+
+
+async def _privacy(pilot: Any) -> None:
+    # The top of the same report, names as initials and contacts as bullets.
+    pilot.app.privacy = True
+    await _open_casework_report(pilot)
+
+
+async def _handover(pilot: Any) -> None:
+    await _settle(pilot)
+    await pilot.press("h")
+    await _settle(pilot)
+
+
+async def _report(pilot: Any) -> None:
+    await _settle(pilot)
+    await pilot.press("T")
+    await _settle(pilot)
+
+
 SCENES: dict[str, Callable[[Any], Awaitable[None]]] = {
     "board": _board, "capture": _capture, "incident": _incident, "help": _help,
-    "unlock": _unlock,
+    "unlock": _unlock, "casework": _casework, "privacy": _privacy, "handover": _handover,
+    "report": _report,
 }
 """Scene name → what to do before the picture is taken."""
 SIZES = ((80, 24), (120, 36))

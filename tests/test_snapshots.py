@@ -18,6 +18,10 @@ CASES = [
     ("incident", (80, 24)), ("incident", (120, 36)),
     ("help", (80, 24)),
     ("unlock", (80, 24)), ("unlock", (120, 36)),
+    ("casework", (80, 24)), ("casework", (120, 36)),
+    ("privacy", (120, 36)),
+    ("handover", (80, 24)), ("handover", (120, 36)),
+    ("report", (80, 24)), ("report", (120, 36)),
 ]
 
 

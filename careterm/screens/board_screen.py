@@ -13,6 +13,7 @@ from textual.widgets import DataTable, Footer, Input, Static
 from careterm import clock
 from careterm.board import BoardView, FilterSpec
 from careterm.model import URGENCIES, board_counts, board_header
+from careterm.screens.casework_commands import CaseworkCommands
 from careterm.screens.messages import IncidentUpdated, IncidentUpdateFailed
 from careterm.textsafe import visible
 from careterm.widgets.board_table import BoardTable
@@ -32,13 +33,19 @@ class BoardScreen(Screen[None]):
         Binding("enter", "open", "open"),
         Binding("a", "acknowledge", "ack"),
         Binding("exclamation_mark", "toggle_unacked", "unacked"),
+        Binding("i", "toggle_inform", "inform"),
         Binding("f", "filters", "filter"),
         Binding("slash", "search", "search"),
         Binding("escape", "clear_filters", "clear filter", show=False),
         *[Binding(str(n), f"urgency({n})", show=False) for n in range(0, len(URGENCIES) + 1)],
         Binding("question_mark", "app.help", "help"),
+        # After help: at 80 columns the footer ends here (both are in help and the palette).
+        Binding("h", "handover", "handover"),
+        Binding("T", "transparency", "report"),
         Binding("q", "app.quit", "quit"),
     ]
+
+    COMMANDS = {CaseworkCommands}
 
     app: CaretermApp  # type: ignore[assignment]
 
@@ -79,6 +86,8 @@ class BoardScreen(Screen[None]):
 
     def redraw(self, changed: set[str] | None = None) -> None:
         """Bring the table and the counts up to date with the app's incidents."""
+        if not self.query(BoardTable):
+            return  # composing, or being torn down (a clock tick can land then)
         if changed is None or changed:
             self.view.invalidate(changed)
         incidents = self.app.incidents
@@ -122,6 +131,10 @@ class BoardScreen(Screen[None]):
     def action_toggle_unacked(self) -> None:
         """Show only reports nobody has acknowledged yet (or everything again)."""
         self.set_filter(self.view.spec.with_(unacked_only=not self.view.spec.unacked_only))
+
+    def action_toggle_inform(self) -> None:
+        """Show only reports whose resolution is still to be told to the reporter."""
+        self.set_filter(self.view.spec.with_(inform_only=not self.view.spec.inform_only))
 
     def action_urgency(self, number: int) -> None:
         """1-4 show one urgency; 0 any."""
@@ -197,3 +210,15 @@ class BoardScreen(Screen[None]):
         selected = self.table.selected_id()
         if selected:
             self.app.ask_acknowledge(selected)
+
+    def action_handover(self) -> None:
+        """The handover page for a lead starting a shift."""
+        from careterm.screens.handover_screen import open_handover
+
+        open_handover(self.app)
+
+    def action_transparency(self) -> None:
+        """Preview the anonymised transparency report."""
+        from careterm.screens.report_screen import open_report_preview
+
+        open_report_preview(self.app)

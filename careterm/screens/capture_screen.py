@@ -84,6 +84,8 @@ class CaptureScreen(Screen[None]):
                  form: dict[str, Any] | None = None) -> None:
         super().__init__()
         self.incident = incident
+        """The report being edited (dropped while the app is locked; the id stays)."""
+        self.incident_id = incident.id if incident is not None else None
         self.original = draft.form_from_incident(incident) if incident else draft.empty_form()
         self.initial_form = draft.normalise_form(form) if form else self.original
         self.marks: dict[str, str] = dict(self.initial_form["marks"])
@@ -93,16 +95,21 @@ class CaptureScreen(Screen[None]):
         self._draft_timer: Timer | None = None
 
     @property
+    def saving(self) -> bool:
+        """True while the report is being stored (the draft is then left alone)."""
+        return self._saving
+
+    @property
     def editing(self) -> bool:
         """True when editing an existing report rather than capturing a new one."""
-        return self.incident is not None
+        return self.incident_id is not None
 
     # ------------------------------------------------------------ layout
 
     def compose(self) -> ComposeResult:
         """One row per field: label, input, and what the answer will be stored as."""
-        if self.incident is not None:
-            title = Text.assemble(("Edit ", "bold"), (self.incident.id, "bold"),
+        if self.incident_id is not None:
+            title = Text.assemble(("Edit ", "bold"), (self.incident_id, "bold"),
                                   ("  changes go to the timeline", "dim"))
         else:
             title = Text.assemble(("New report", "bold"),
@@ -275,16 +282,16 @@ class CaptureScreen(Screen[None]):
         self._draft_timer = self.set_timer(DRAFT_DELAY, self._keep_draft)
 
     def _keep_draft(self) -> None:
-        if self._saving or self._form_closed:
+        if self._saving or self._form_closed or self.app.locked:
             return
         self._write_draft(self.form())
 
     @work(thread=True, group="draft")
     def _write_draft(self, form: dict[str, Any]) -> None:
-        store = self.app.store
         with self.app.store_lock:
-            if self._saving or self._form_closed:
-                return
+            store = self.app.store
+            if self._saving or self._form_closed or store is None or self.app.locked:
+                return  # locked: the app keeps the form sealed until the passphrase
             try:
                 if draft.form_is_empty(form):
                     draft.clear_draft(store)
@@ -295,6 +302,27 @@ class CaptureScreen(Screen[None]):
 
     def _hint(self, message: str) -> None:
         self.query_one(HintLine).say(message, style="bold")
+
+    # ------------------------------------------------------------ locking
+
+    def take_form_for_lock(self) -> dict[str, Any]:
+        """The app is locking: hand over what the form holds and blank it.
+
+        Returns ``{"form": ..., "original": ...}`` (the app seals it under the
+        key before the key is dropped); the report being edited is let go too.
+        """
+        state = {"form": self.form(), "original": self.original}
+        if self._draft_timer is not None:
+            self._draft_timer.stop()
+        self._load_form(draft.empty_form())
+        self.original = draft.empty_form()
+        self.incident = None
+        return state
+
+    def restore_form_after_lock(self, state: dict[str, Any]) -> None:
+        """The passphrase was given again: put the form back exactly as it was."""
+        self.original = draft.normalise_form(state.get("original") or {})
+        self._load_form(draft.normalise_form(state.get("form") or {}))
 
     def _stop_draft(self) -> None:
         self._form_closed = True
@@ -317,16 +345,19 @@ class CaptureScreen(Screen[None]):
         if self._draft_timer is not None:
             self._draft_timer.stop()
         self.query_one("#capture-error", Static).update(Text("saving…", style="dim"))
-        if self.incident is not None:
-            self._save_edit(self.incident.id, form)
+        if self.incident_id is not None:
+            self._save_edit(self.incident_id, form)
         else:
             self._save_capture(form)
 
     @work(thread=True, group="store")
     def _save_capture(self, form: dict[str, Any]) -> None:
-        store = self.app.store
         try:
             with self.app.store_lock:
+                store = self.app.store
+                if store is None:
+                    raise CaretermError("careterm was locked before the report was stored; "
+                                        "press ctrl+s again")
                 captured = incidents.capture(store, **draft.capture_arguments(form))
                 try:
                     draft.clear_draft(store)
@@ -339,9 +370,12 @@ class CaptureScreen(Screen[None]):
 
     @work(thread=True, group="store")
     def _save_edit(self, incident_id: str, form: dict[str, Any]) -> None:
-        store = self.app.store
         try:
             with self.app.store_lock:
+                store = self.app.store
+                if store is None:
+                    raise CaretermError("careterm was locked before the change was stored; "
+                                        "press ctrl+s again")
                 changed = incidents.update(store, incident_id,
                                            **draft.update_arguments(form, self.original))
         except CaretermError as error:
@@ -356,10 +390,14 @@ class CaptureScreen(Screen[None]):
         self.app.capture_saved(self, message.captured)
 
     def on_incident_save_failed(self, message: IncidentSaveFailed) -> None:
-        """Keep everything on screen and say why."""
+        """Keep everything on screen and say why: ctrl+s tries again."""
         self._saving = False
-        self.query_one("#capture-error", Static).update(
-            Text(f"Not saved: {message.reason}", style="bold"))
+        self._say_not_saved(message.reason)
+
+    def _say_not_saved(self, reason: str) -> None:
+        self.query_one("#capture-error", Static).update(Text(
+            f"Not saved: {visible(reason, one_line=True)}. Everything typed is still here: "
+            "ctrl+s tries again.", style="bold"))
 
     def on_incident_updated(self, message: IncidentUpdated) -> None:
         """Back to the incident view."""
@@ -370,8 +408,7 @@ class CaptureScreen(Screen[None]):
     def on_incident_update_failed(self, message: IncidentUpdateFailed) -> None:
         """Keep the edit on screen and say why."""
         self._saving = False
-        self.query_one("#capture-error", Static).update(
-            Text(f"Not saved: {message.reason}", style="bold"))
+        self._say_not_saved(message.reason)
 
     # ------------------------------------------------------------ leaving
 

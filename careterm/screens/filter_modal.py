@@ -1,4 +1,5 @@
-"""The board's filter dialog: unacknowledged only, urgency, status, free-text search."""
+"""The board's filter dialog: unacknowledged only, reporter to be informed, urgency, status,
+free-text search."""
 
 from __future__ import annotations
 
@@ -27,11 +28,12 @@ class FilterModal(ModalScreen[FilterSpec | None]):
         self.spec = spec
 
     def compose(self) -> ComposeResult:
-        """The four filter parts."""
+        """The five filter parts."""
         spec = self.spec
         with Vertical(id="dialog", classes="dialog wide"):
             yield Static(Text("Filter the board", style="bold"), id="dialog-title")
             yield Checkbox("unacknowledged only", spec.unacked_only, id="unacked")
+            yield Checkbox("✉ reporter to be informed only", spec.inform_only, id="inform")
             yield Select([(u, u) for u in URGENCIES], prompt="any urgency",
                          value=spec.urgency or Select.NULL, id="urgency")
             yield Select([(s, s) for s in STATUSES], prompt="any open status",
@@ -45,6 +47,7 @@ class FilterModal(ModalScreen[FilterSpec | None]):
         status = self.query_one("#status", Select).value
         return FilterSpec(
             unacked_only=self.query_one("#unacked", Checkbox).value,
+            inform_only=self.query_one("#inform", Checkbox).value,
             urgency=urgency if isinstance(urgency, str) else None,
             status=status if isinstance(status, str) else None,
             text=self.query_one("#search", Input).value,

@@ -12,8 +12,10 @@ from textual.widgets import Static
 KEYS: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = (
     ("Everywhere", (
         ("?", "this help (F1 in the capture form)"),
-        ("ctrl+p", "command palette: new report, board, filters, help"),
+        ("ctrl+p", "command palette: every command by name"),
         ("n", "new report (quick capture)"),
+        ("p", "privacy mode: names and contacts hidden (again: shown)"),
+        ("ctrl+l", "lock now (the passphrase brings you back)"),
         ("ctrl+q", "quit"),
     )),
     ("Board", (
@@ -21,11 +23,14 @@ KEYS: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = (
         ("enter", "open the report"),
         ("a", "acknowledge the selected report (asks how)"),
         ("!", "only unacknowledged reports (again: all)"),
+        ("i", "only reports still to tell the reporter (again: all)"),
         ("1 2 3 4", "only critical / high / medium / low (again: any)"),
         ("0", "any urgency"),
         ("/", "search what / who / where"),
-        ("f", "filter dialog: unacknowledged, urgency, status, search"),
+        ("f", "filter dialog (unacked, inform, urgency, status, search)"),
         ("esc", "clear the filter"),
+        ("h", "handover page for a lead starting a shift"),
+        ("T", "transparency report preview (anonymised counts)"),
         ("q", "quit"),
     )),
     ("Capture and edit", (
@@ -40,15 +45,28 @@ KEYS: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = (
         ("o", "add a note"),
         ("e", "edit the fields"),
         ("u", "change the urgency"),
-        ("s", "change the status"),
+        ("s", "change the status (back to in review is allowed)"),
         ("n", "new report"),
         ("esc", "back to the board"),
+    )),
+    ("Casework (in a report)", (
+        ("c", "category (for the transparency report)"),
+        ("x", "declare a conflict of interest"),
+        ("t", "record a conversation held for the case"),
+        ("l", "record an action taken alone in an urgent case"),
+        ("g", "support: escort, contact a friend, law enforcement"),
+        ("r", "review: what happened, violation, who, reasoning"),
+        ("v", "resolution (space ticks; more than one may apply)"),
+        ("i", "the reporter was informed of the resolution"),
+        ("m", "public statement: none, brief or detailed"),
+        ("ctrl+s", "save the form (it stays open when refused)"),
     )),
     ("Reading the board", (
         ("● unacked 3m", "waiting for acknowledgement"),
         ("⚠ unacked 17m", "past the team's acknowledgement target"),
         ("‼ unacked 31m", "past twice the target, or critical"),
         ("✓ acked", "acknowledged"),
+        ("✉ inform", "resolution decided; the reporter is not told yet"),
     )),
 )
 

@@ -1,12 +1,15 @@
 """The lock screen: covers everything after the idle time (or ctrl+l) until the passphrase.
 
-Nothing of any report is shown while it is up; the screens underneath
-(a half-typed capture included) are exactly as they were when it is lifted.
+Nothing of any report is shown while it is up, and the app has dropped the
+data key: the passphrase derives it again here (in a worker, with
+:func:`careterm.keys.unlock`, so a passphrase changed on another laptop is
+picked up). The screens underneath, a half-typed capture included, come
+back exactly as they were.
 """
 
 from __future__ import annotations
 
-import hmac
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from rich.text import Text
@@ -14,20 +17,30 @@ from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
+from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Input, Static
 
+from careterm import keys
 from careterm.errors import CaretermError, WrongPassphrase
 from careterm.screens.messages import LockLifted, UnlockFailed
-from careterm.store import read_envelope
+from careterm.store import Store
 from careterm.widgets.form_input import FormInput
 
 if TYPE_CHECKING:
     from careterm.app import CaretermApp
 
 
+class KeyRederived(Message):
+    """The passphrase opened the store again (``store`` holds the key once more)."""
+
+    def __init__(self, store: Store) -> None:
+        super().__init__()
+        self.store = store
+
+
 class LockScreen(Screen[None]):
-    """Asks for the team passphrase again; the key check runs in a worker."""
+    """Asks for the team passphrase again; the key derivation runs in a worker."""
 
     BINDINGS = [Binding("ctrl+q", "app.quit", "quit", priority=True)]
 
@@ -37,12 +50,17 @@ class LockScreen(Screen[None]):
         """A title, the masked passphrase input and a message line."""
         with Vertical(id="unlock-box", classes="dialog"):
             yield Static(Text("careterm is locked", style="bold"), id="unlock-title")
-            note = ("Demo: press enter to continue." if self.app.demo else
+            note = ("Demo: press enter to continue." if self._no_passphrase else
                     "Enter the team passphrase to continue where you were.")
             yield Static(Text(note, style="dim"))
             yield FormInput(password=True, placeholder="passphrase", id="passphrase")
             yield Static(id="unlock-message")
             yield Static(Text("enter unlocks · ctrl+q quits", style="dim"))
+
+    @property
+    def _no_passphrase(self) -> bool:
+        # The demo's throwaway key, or a store that lives only in memory (tests).
+        return self.app.demo or self.app.store_home is None
 
     def on_mount(self) -> None:
         """Focus the passphrase."""
@@ -51,41 +69,45 @@ class LockScreen(Screen[None]):
     def on_input_submitted(self, event: Input.Submitted) -> None:
         """Check the passphrase in a thread."""
         event.stop()
-        if self.app.demo:
+        if self._no_passphrase:
             self.post_message(LockLifted())
             return
         if not event.value:
+            self.query_one("#unlock-message", Static).update(
+                Text("Type the passphrase first.", style="bold"))
             return
         event.input.disabled = True
-        self.query_one("#unlock-message", Static).update(Text("Checking…", style="italic"))
-        self.check(event.value)
+        self.query_one("#unlock-message", Static).update(
+            Text("Unlocking… (deriving the key takes about a second)", style="italic"))
+        self.check(event.value, self.app.store_home)
 
     @work(thread=True, exclusive=True, group="unlock")
-    def check(self, passphrase: str) -> None:
-        """Derive the key from the passphrase and compare it with the open store's."""
-        store = self.app.store
+    def check(self, passphrase: str, home: Path | None) -> None:
+        """Derive the key from the passphrase and open the store again."""
         try:
-            if store is None or store.home is None or store.key is None:
+            if home is None:
                 raise WrongPassphrase()
-            key = read_envelope(store.home).unwrap(passphrase)
-            if not hmac.compare_digest(key, store.key):
-                raise WrongPassphrase()
+            store = keys.unlock(home, passphrase)
         except CaretermError as error:
             self.post_message(UnlockFailed(str(error)))
         else:
-            self.post_message(LockLifted())
+            self.post_message(KeyRederived(store))
 
     def on_unlock_failed(self, message: UnlockFailed) -> None:
-        """Say so and try again."""
+        """Say so and stay locked."""
         passphrase = self.query_one("#passphrase", Input)
         passphrase.disabled = False
         passphrase.value = ""
         passphrase.focus()
         reason = message.reason
         if reason.startswith("wrong passphrase"):
-            reason = "Wrong passphrase. Try again."
+            reason = "Wrong passphrase: still locked. Try again."
         self.query_one("#unlock-message", Static).update(Text(reason, style="bold"))
 
+    def on_key_rederived(self, message: KeyRederived) -> None:
+        """Back to exactly where the user was, with the key derived again."""
+        self.app.key_rederived(message.store)
+
     def on_lock_lifted(self, message: LockLifted) -> None:
-        """Back to exactly where the user was."""
+        """Demo: back to exactly where the user was."""
         self.app.unlocked()

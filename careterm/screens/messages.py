@@ -121,3 +121,53 @@ class DraftUnreadable(Message):
 
 class LockLifted(Message):
     """The passphrase matched: the lock screen goes away."""
+
+
+class PrivacyToggled(Message):
+    """Privacy mode was switched on or off (``private``): names and contacts are redrawn."""
+
+    def __init__(self, private: bool) -> None:
+        super().__init__()
+        self.private = private
+
+
+class CaseworkSaved(Message):
+    """A casework record (review, resolution, conversation, …) was stored from a form."""
+
+    def __init__(self, incident_id: str, description: str, result: Any = None) -> None:
+        super().__init__()
+        self.incident_id = incident_id
+        self.description = description
+        self.result = result
+
+
+class CaseworkRefused(Message):
+    """A casework form was refused (bad input) or could not be stored; the form stays open."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__()
+        self.reason = reason
+
+
+class HandoverGathered(Message):
+    """The handover page's lists were worked out (:func:`careterm.casework.handover`)."""
+
+    def __init__(self, handover: dict[str, Any]) -> None:
+        super().__init__()
+        self.handover = handover
+
+
+class ReportGathered(Message):
+    """The anonymised transparency report was rendered as Markdown."""
+
+    def __init__(self, markdown: str) -> None:
+        super().__init__()
+        self.markdown = markdown
+
+
+class GatherFailed(Message):
+    """Reading the store for a handover or report failed; ``reason`` in one line."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__()
+        self.reason = reason

@@ -13,9 +13,9 @@ from textual.containers import Vertical
 from textual.screen import Screen
 from textual.widgets import Input, Static
 
+from careterm import keys
 from careterm.errors import CaretermError
 from careterm.screens.messages import StoreUnlocked, UnlockFailed
-from careterm.store import Store
 from careterm.widgets.form_input import FormInput
 
 if TYPE_CHECKING:
@@ -63,9 +63,13 @@ class UnlockScreen(Screen[None]):
 
     @work(thread=True, exclusive=True, group="unlock")
     def unlock(self, passphrase: str) -> None:
-        """Key derivation and decryption happen here, never on the main thread."""
+        """Key derivation and decryption happen here, never on the main thread.
+
+        :func:`careterm.keys.unlock` also accepts a passphrase changed on
+        another laptop (through the shared folder's header).
+        """
         try:
-            store = Store.open(self.home, passphrase)
+            store = keys.unlock(self.home, passphrase)
         except CaretermError as error:
             self.post_message(UnlockFailed(str(error)))
         else:

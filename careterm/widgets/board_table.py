@@ -2,7 +2,8 @@
 
 Cells are rich ``Text`` made from plain values, so user text is never read
 as markup. Escalation shows as colour *and* as the symbol and words the core
-puts in the acknowledgement cell (``⚠ unacked 17m``, ``‼ unacked 31m``).
+puts in the acknowledgement cell (``⚠ unacked 17m``, ``‼ unacked 31m``); so
+does a resolution still to be told to the reporter (``✉ inform``).
 """
 
 from __future__ import annotations
@@ -21,6 +22,8 @@ ACK_STYLES = {
     AckLevel.WARNING: "bold black on #ffb000",
     AckLevel.ALERT: "bold white on #c01c28",
 }
+INFORM_STYLE = "bold #5fd7ff"
+"""The ``✉ inform`` flag: the reporter is still to be told the resolution."""
 URGENCY_STYLES = {"critical": "bold #ff5f5f", "high": "bold #ffb000", "medium": "",
                   "low": "dim"}
 REBUILD_THRESHOLD = 50
@@ -35,7 +38,7 @@ def row_cells(row: BoardRow) -> list[Text]:
     for name, value in zip(COLUMNS, row.cells(), strict=True):
         style = base
         if name == "ack":
-            style = ACK_STYLES[row.ack.level]
+            style = INFORM_STYLE if row.ack.inform else ACK_STYLES[row.ack.level]
         elif name == "urgency":
             style = f"{base} {URGENCY_STYLES.get(value, '')}".strip()
         # One leading space separates the columns (cell padding 0 saves 8 columns at 80x24).

@@ -27,8 +27,8 @@ class FilterLine(Static):
             text = Text.assemble(("filter: ", "bold"), spec.describe(),
                                  f" · {shown} shown · esc clears")
         else:
-            text = Text("all open reports · ! unacknowledged only · 1-4 urgency · / search"
-                        " · f filters", style="dim")
+            text = Text("all open reports · ! unacknowledged · i to inform · 1-4 urgency"
+                        " · / search · f filters", style="dim")
         text.no_wrap = True
         text.overflow = "ellipsis"
         self.set_class(spec.active, "-active")
