@@ -149,3 +149,21 @@ async def test_review_form_in_privacy_mode_keeps_the_hidden_names(frozen_clock) 
     review = casework.review(store.get(inc_id))
     assert review["actors"] == ["Dee Fictional", "Gus Mock"]
     assert review["reason"] == "Two witnesses"
+
+
+@sync
+async def test_the_board_header_says_privacy_mode_is_on(store: Store) -> None:
+    from textual.widgets import Static
+
+    seed(store)
+    app = CaretermApp(store=store, cursor_blink=False)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot, app)
+        title = app.screen.query_one("#board-title", Static)
+        assert "PRIVACY" not in str(title.render())
+        await pilot.press("p")
+        await settle(pilot, app)
+        assert "PRIVACY" in str(title.render())
+        await pilot.press("p")
+        await settle(pilot, app)
+        assert "PRIVACY" not in str(title.render())

@@ -14,7 +14,7 @@ from careterm import clock
 from careterm.board import BoardView, FilterSpec
 from careterm.model import URGENCIES, board_counts, board_header
 from careterm.screens.casework_commands import CaseworkCommands
-from careterm.screens.messages import IncidentUpdated, IncidentUpdateFailed
+from careterm.screens.messages import IncidentUpdated, IncidentUpdateFailed, PrivacyToggled
 from careterm.textsafe import visible
 from careterm.widgets.board_table import BoardTable
 from careterm.widgets.form_input import FormInput
@@ -68,14 +68,24 @@ class BoardScreen(Screen[None]):
     def on_mount(self) -> None:
         """Show what the app has (it may already hold incidents)."""
         self.query_one("#search").display = False
+        self.show_title()
+        self.query_one(BoardTable).focus()
+        self.redraw()
+
+    def show_title(self) -> None:
+        """Team, member, and what mode the board is in (demo data, privacy)."""
         title = Text.assemble(("careterm", "bold"), " · ",
                               visible(self.app.team_name, one_line=True), " · ",
                               visible(self.app.member_name, one_line=True))
         if self.app.demo:
             title.append("  DEMO: fictional reports, deleted on exit", style="bold reverse")
+        if getattr(self.app, "privacy", False):
+            title.append("  PRIVACY: names hidden", style="bold reverse")
         self.query_one("#board-title", Static).update(title)
-        self.query_one(BoardTable).focus()
-        self.redraw()
+
+    def on_privacy_toggled(self, message: PrivacyToggled) -> None:
+        """Say in the header line that privacy mode is on."""
+        self.show_title()
 
     @property
     def table(self) -> BoardTable:

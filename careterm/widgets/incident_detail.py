@@ -104,6 +104,18 @@ class Redactor:
         return self.pattern.sub(lambda m: self.replacements[m.group(0)], text)
 
 
+SHOWN_CHARACTERS = 20_000
+"""Longer texts (a pasted 1 MB statement) are cut on screen, which stays fast; the
+record keeps everything and ``careterm export ID`` prints it whole."""
+
+
+def _capped(text: str) -> str:
+    if len(text) <= SHOWN_CHARACTERS:
+        return text
+    rest = len(text) - SHOWN_CHARACTERS
+    return f"{text[:SHOWN_CHARACTERS]}… ({rest:,} more characters: 'careterm export' shows all)"
+
+
 def _indented(text: str, width: int | None, indent: int = LABEL_WIDTH + 2) -> str:
     """Wrap ``text`` to ``width`` with continuation lines under the value column."""
     if not width or width < 20:
@@ -139,7 +151,7 @@ class _Writer:
 
     def user(self, text: Any, one_line: bool = False) -> str:
         """User text, redacted and made visible."""
-        return visible(self.redact(str(text)), one_line=one_line)
+        return visible(self.redact(_capped(str(text))), one_line=one_line)
 
     def label(self, label: str) -> None:
         self.out.append(f"{label:>{LABEL_WIDTH}}  ", style="bold")
@@ -187,7 +199,7 @@ def _value(incident: Incident, name: str, now: datetime, width: int | None,
         return Text("—", style="dim")
     if private and name in PRIVATE_FIELDS:
         return Text(private_value(name, str(value)), style="italic")
-    return Text(_indented(visible(redact(str(value))), width))
+    return Text(_indented(visible(redact(_capped(str(value)))), width))
 
 
 def _warnings(w: _Writer, incident: Incident, member: str | None) -> None:
