@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import csv
 import json
-import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -223,7 +222,7 @@ def test_missing_and_unreadable_files_are_one_line_errors(cli, tmp_path: Path) -
     assert folder.code == 2 and "is a folder" in folder.err
 
 
-def test_ten_thousand_rows_in_one_write_within_seconds(cli, home: Path, tmp_path: Path,
+def test_ten_thousand_rows_in_one_write(cli, home: Path, tmp_path: Path,
                                                        monkeypatch: pytest.MonkeyPatch) -> None:
     path = tmp_path / "load.csv"
     with path.open("w", newline="", encoding="utf-8") as handle:
@@ -243,14 +242,10 @@ def test_ten_thousand_rows_in_one_write_within_seconds(cli, home: Path, tmp_path
 
     monkeypatch.setattr(EncryptedStorage, "write", counting_write)
 
-    started = time.perf_counter()
     result = cli("import", str(path))
-    elapsed = time.perf_counter() - started
 
     assert result.code == 0, result.err
     assert result.out == "imported 10000 reports\n"
     assert writes == [10_000]
-    # A few seconds on a shared 2-core machine; measured about 1.3 s.
-    print(f"import of 10,000 rows: {elapsed:.2f} s")
-    assert elapsed < 8, f"importing 10,000 rows took {elapsed:.1f} s"
+    # Speed is measured by bench/import_bench.py, not here.
     assert len(stored(home)) == 10_000
