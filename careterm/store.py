@@ -3,9 +3,13 @@
 A *home* folder holds::
 
     careterm.key   the passphrase-wrapped data key (JSON, no report data)
-    store.ct       the TinyDB database, sealed by EncryptedStorage
+    store.ct       the TinyDB database, a sealed snapshot (see EncryptedStorage)
+    store.journal  sealed records appended since that snapshot
     draft.ct       the capture form being typed, sealed (see careterm.draft)
+    sync-state.ct  what sync has published and merged, sealed (see careterm.sync)
+    shared-folder  the path of the team's shared folder, in clear (see careterm.keys)
     lock           taken with flock() around every read-modify-write
+    sync.lock      one sync at a time
 
 The database has two tables: ``changes`` (the change records of
 :mod:`careterm.model`, never edited) and ``meta`` (this laptop's member,
