@@ -2,15 +2,11 @@
 
 from __future__ import annotations
 
-import asyncio
-import functools
 import os
 import subprocess
 import sys
-from collections.abc import Callable, Coroutine
 from datetime import timedelta
 from pathlib import Path
-from typing import Any
 
 from careterm import incidents
 from careterm.app import CaretermApp
@@ -28,24 +24,11 @@ from careterm.screens.choice_modal import ChoiceModal
 from careterm.store import Store
 from careterm.widgets.board_table import BoardTable
 from tests.conftest import FROZEN_AT, PASSPHRASE
+from tests.pilot import settle, sync, wait_for
 
 TARGET = timedelta(minutes=15)
 
 
-def sync(test: Callable[..., Coroutine[Any, Any, None]]) -> Callable[..., None]:
-    """Run an async Pilot test with asyncio (no pytest plugin needed)."""
-
-    @functools.wraps(test)
-    def run(*args: Any, **kwargs: Any) -> None:
-        asyncio.run(test(*args, **kwargs))
-
-    return run
-
-
-async def settle(pilot, app: CaretermApp) -> None:
-    await pilot.pause()
-    await app.workers.wait_for_complete()
-    await pilot.pause()
 
 
 def seed(store: Store) -> dict[str, str]:
@@ -169,12 +152,10 @@ async def test_ages_and_escalation_tick_without_a_key(store: Store, frozen_clock
         await settle(pilot, app)
         assert cell(app, made["high"], "ack") == "● unacked 0s"
         frozen_clock.advance(minutes=17)
-        await pilot.pause(0.4)
-        assert cell(app, made["high"], "ack") == "⚠ unacked 17m"
+        await wait_for(pilot, lambda: cell(app, made["high"], "ack") == "⚠ unacked 17m")
         assert cell(app, made["high"], "age") == "17m"
         frozen_clock.advance(minutes=14)
-        await pilot.pause(0.4)
-        assert cell(app, made["high"], "ack") == "‼ unacked 31m"
+        await wait_for(pilot, lambda: cell(app, made["high"], "ack") == "‼ unacked 31m")
         assert cell(app, made["low"], "ack") == "‼ unacked 31m"
         assert cell(app, made["acked"], "ack") == "✓ acked"
 

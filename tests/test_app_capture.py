@@ -2,11 +2,7 @@
 
 from __future__ import annotations
 
-import asyncio
-import functools
-from collections.abc import Callable, Coroutine
 from pathlib import Path
-from typing import Any
 
 import pytest
 from textual.message import Message
@@ -21,16 +17,7 @@ from careterm.screens.messages import IncidentSaved
 from careterm.store import Store
 from careterm.widgets.board_table import BoardTable
 from tests.conftest import PASSPHRASE
-
-
-def sync(test: Callable[..., Coroutine[Any, Any, None]]) -> Callable[..., None]:
-    """Run an async Pilot test with asyncio (no pytest plugin needed)."""
-
-    @functools.wraps(test)
-    def run(*args: Any, **kwargs: Any) -> None:
-        asyncio.run(test(*args, **kwargs))
-
-    return run
+from tests.pilot import settle, sync, wait_for
 
 
 class RecordingApp(CaretermApp):
@@ -47,11 +34,6 @@ class RecordingApp(CaretermApp):
 def memory_store() -> Store:
     return Store.in_memory(member="Ada Example", team="Example Con CARE", tag="AA")
 
-
-async def settle(pilot, app: CaretermApp) -> None:
-    await pilot.pause()
-    await app.workers.wait_for_complete()
-    await pilot.pause()
 
 
 def field(app: CaretermApp, name: str) -> Input:
@@ -205,7 +187,8 @@ async def test_draft_survives_a_crash_and_is_offered_on_the_next_start(
     async with first.run_test(size=(100, 30)) as pilot:
         await settle(pilot, first)
         await pilot.press("n", *"Photos taken without consent", "tab", "ctrl+u")
-        await pilot.pause(1.0)  # the draft is written after a short pause in typing
+        # The draft is written after a short pause in typing.
+        await wait_for(pilot, (home / draft.DRAFT_FILE).exists)
         await settle(pilot, first)
     # The app went away without saving (a crash, a closed lid): the draft is on disk,
     # encrypted.
@@ -275,8 +258,8 @@ async def test_a_draft_kept_for_later_is_where_the_next_capture_starts(
         await settle(pilot, app)
         assert isinstance(app.screen, ChoiceModal)
         await pilot.press("2")  # not now
-        await pilot.pause(1.0)
-        assert app.store is not None and draft.load_draft(app.store) is not None
+        await wait_for(pilot, lambda: app.store is not None
+                       and draft.load_draft(app.store) is not None)
         await pilot.press("n")
         await pilot.pause()
         assert field(app, "what").value == "Kept for later"

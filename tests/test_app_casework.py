@@ -3,11 +3,6 @@ the handover page and the transparency report preview."""
 
 from __future__ import annotations
 
-import asyncio
-import functools
-from collections.abc import Callable, Coroutine
-from typing import Any
-
 from textual.widgets import Checkbox, Input, Markdown, Select, SelectionList
 
 from careterm import casework, incidents
@@ -22,22 +17,7 @@ from careterm.screens.incident_screen import IncidentScreen
 from careterm.screens.report_screen import ReportScreen
 from careterm.store import Store
 from careterm.widgets.board_table import BoardTable
-
-
-def sync(test: Callable[..., Coroutine[Any, Any, None]]) -> Callable[..., None]:
-    """Run an async Pilot test with asyncio (no pytest plugin needed)."""
-
-    @functools.wraps(test)
-    def run(*args: Any, **kwargs: Any) -> None:
-        asyncio.run(test(*args, **kwargs))
-
-    return run
-
-
-async def settle(pilot, app: CaretermApp) -> None:
-    await pilot.pause()
-    await app.workers.wait_for_complete()
-    await pilot.pause()
+from tests.pilot import settle, sync
 
 
 def memory_store() -> Store:

@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-import asyncio
 import errno
-import functools
 import os
 import re
 import subprocess
 import sys
-from collections.abc import Callable, Coroutine
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +22,7 @@ from careterm.store import Store
 from careterm.widgets.board_table import BoardTable
 from careterm.widgets.form_input import shown_literally
 from tests.conftest import PASSPHRASE
+from tests.pilot import run_async, settle
 
 SUBPROCESS_ENV = {**os.environ, "CARETERM_KDF_LIMITS": "test-only-min"}
 
@@ -39,20 +37,6 @@ HOSTILE = {
 }
 
 
-def run_async(test: Callable[..., Coroutine[Any, Any, None]]) -> Callable[..., None]:
-    """Run an async Pilot test with asyncio (no pytest plugin needed)."""
-
-    @functools.wraps(test)
-    def run(*args: Any, **kwargs: Any) -> None:
-        asyncio.run(test(*args, **kwargs))
-
-    return run
-
-
-async def settle(pilot: Any, app: CaretermApp) -> None:
-    await pilot.pause()
-    await app.workers.wait_for_complete()
-    await pilot.pause()
 
 
 def terminal_text(app: CaretermApp) -> str:

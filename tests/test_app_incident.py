@@ -2,11 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
-import functools
-from collections.abc import Callable, Coroutine
-from typing import Any
-
 from textual.widgets import Input
 
 from careterm import incidents
@@ -18,22 +13,7 @@ from careterm.screens.incident_screen import IncidentScreen
 from careterm.screens.text_modal import TextModal
 from careterm.store import Store
 from careterm.widgets.board_table import BoardTable
-
-
-def sync(test: Callable[..., Coroutine[Any, Any, None]]) -> Callable[..., None]:
-    """Run an async Pilot test with asyncio (no pytest plugin needed)."""
-
-    @functools.wraps(test)
-    def run(*args: Any, **kwargs: Any) -> None:
-        asyncio.run(test(*args, **kwargs))
-
-    return run
-
-
-async def settle(pilot, app: CaretermApp) -> None:
-    await pilot.pause()
-    await app.workers.wait_for_complete()
-    await pilot.pause()
+from tests.pilot import settle, sync
 
 
 def shown(app: CaretermApp) -> str:

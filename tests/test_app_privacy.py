@@ -3,11 +3,6 @@ incident view and the handover; everything comes back when it is switched off.""
 
 from __future__ import annotations
 
-import asyncio
-import functools
-from collections.abc import Callable, Coroutine
-from typing import Any
-
 from textual.widgets import Input
 
 from careterm import casework, incidents
@@ -18,26 +13,13 @@ from careterm.screens.incident_screen import IncidentScreen
 from careterm.store import Store
 from careterm.widgets.board_table import BoardTable
 from careterm.widgets.incident_detail import Redactor
+from tests.pilot import settle, sync
 
 SEEDED = ("Dee Fictional", "Ivy Reporter", "ivy.reporter@example.org", "Gus Mock",
           "Hana Specimen")
 """Names and contacts of the seeded report (who, reporter, contact, actor, earlier who)."""
 
 
-def sync(test: Callable[..., Coroutine[Any, Any, None]]) -> Callable[..., None]:
-    """Run an async Pilot test with asyncio (no pytest plugin needed)."""
-
-    @functools.wraps(test)
-    def run(*args: Any, **kwargs: Any) -> None:
-        asyncio.run(test(*args, **kwargs))
-
-    return run
-
-
-async def settle(pilot, app: CaretermApp) -> None:
-    await pilot.pause()
-    await app.workers.wait_for_complete()
-    await pilot.pause()
 
 
 def seed(store: Store) -> str:

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import asyncio
-import functools
 import re
-from collections.abc import Callable, Coroutine
+import time
 from pathlib import Path
 from typing import Any
 
@@ -21,25 +19,12 @@ from careterm.store import Store, change_passphrase
 from careterm.widgets.board_table import BoardTable
 from careterm.widgets.status_bar import StatusBar
 from tests.conftest import PASSPHRASE
+from tests.pilot import run_async, settle
 
 SECRET_WHAT = "Dee Fictional cornered Ivy Reporter by the cloakroom"
 SECRET_WHO = "Dee Fictional"
 
 
-def run_async(test: Callable[..., Coroutine[Any, Any, None]]) -> Callable[..., None]:
-    """Run an async Pilot test with asyncio (no pytest plugin needed)."""
-
-    @functools.wraps(test)
-    def run(*args: Any, **kwargs: Any) -> None:
-        asyncio.run(test(*args, **kwargs))
-
-    return run
-
-
-async def settle(pilot: Any, app: CaretermApp) -> None:
-    await pilot.pause()
-    await app.workers.wait_for_complete()
-    await pilot.pause()
 
 
 def terminal_text(app: CaretermApp) -> str:
@@ -254,11 +239,19 @@ async def test_the_team_idle_time_locks_by_itself(home: Path, frozen_clock) -> N
     async with app.run_test(size=(100, 30)) as pilot:
         await settle(pilot, app)
         assert app.idle_lock_seconds() == 1
-        await pilot.pause(0.6)
-        await pilot.press("down")  # activity restarts the idle time
-        await pilot.pause(0.6)
+        # Idle for half the time: not locked yet; a key press restarts the idle time.
+        app._last_input = time.monotonic() - 0.5
+        app._lock_if_idle()
         assert isinstance(app.screen, BoardScreen)
-        await pilot.pause(1.6)
+        before = app._last_input
+        await pilot.press("down")
+        assert app._last_input > before
+        # Idle for longer than the team's time: the app's own timer locks it.
+        app._last_input = time.monotonic() - 5
+        for _ in range(40):
+            if isinstance(app.screen, LockScreen):
+                break
+            await pilot.pause(0.1)
         assert isinstance(app.screen, LockScreen)
         await settle(pilot, app)
         assert app.store is None

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import asyncio
-import functools
 import os
 import re
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -18,22 +16,7 @@ from careterm.store import Store
 from careterm.widgets.board_table import BoardTable
 from careterm.widgets.status_bar import StatusBar, SyncStatus
 from tests.conftest import FROZEN_AT, PASSPHRASE
-
-
-def run_async(test: Callable[..., Coroutine[Any, Any, None]]) -> Callable[..., None]:
-    """Run an async Pilot test with asyncio (no pytest plugin needed)."""
-
-    @functools.wraps(test)
-    def run(*args: Any, **kwargs: Any) -> None:
-        asyncio.run(test(*args, **kwargs))
-
-    return run
-
-
-async def settle(pilot: Any, app: CaretermApp) -> None:
-    await pilot.pause()
-    await app.workers.wait_for_complete()
-    await pilot.pause()
+from tests.pilot import run_async, settle
 
 
 async def wait_for(pilot: Any, condition: Callable[[], bool], seconds: float = 6.0) -> bool:

@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import asyncio
-import functools
 import tempfile
-from collections.abc import Callable, Coroutine
 from pathlib import Path
 from typing import Any
 
@@ -21,22 +18,7 @@ from careterm.screens.unlock_screen import UnlockScreen
 from careterm.store import Store, has_store
 from careterm.widgets.board_table import BoardTable
 from tests.conftest import PASSPHRASE
-
-
-def sync(test: Callable[..., Coroutine[Any, Any, None]]) -> Callable[..., None]:
-    """Run an async Pilot test with asyncio (no pytest plugin needed)."""
-
-    @functools.wraps(test)
-    def run(*args: Any, **kwargs: Any) -> None:
-        asyncio.run(test(*args, **kwargs))
-
-    return run
-
-
-async def settle(pilot, app: CaretermApp) -> None:
-    await pilot.pause()
-    await app.workers.wait_for_complete()
-    await pilot.pause()
+from tests.pilot import settle, sync, wait_for
 
 
 def message(app: CaretermApp) -> str:
@@ -158,8 +140,7 @@ async def test_lock_hides_everything_and_the_passphrase_brings_back_the_draft(
         await pilot.press("n", *"Half typed")
         assert isinstance(app.screen, CaptureScreen)
         assert app.screen.query_one("#f-what", Input).value == "Half typed"
-        await pilot.pause(3.0)  # idle longer than lock_after
-        assert isinstance(app.screen, LockScreen)
+        await wait_for(pilot, lambda: isinstance(app.screen, LockScreen))  # idle > lock_after
         assert "Dee Fictional" not in str(app.screen.query_one("#unlock-box").render())
         await pilot.press(*"wrong", "enter")
         await settle(pilot, app)
