@@ -4,37 +4,17 @@ from __future__ import annotations
 
 import csv
 import json
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
-from careterm.cli import main
 from careterm.importer import ImportRowError, parse_import
 from careterm.storage import EncryptedStorage
 from careterm.store import STORE_FILE, Store
 from tests.conftest import PASSPHRASE
+from tests.test_cli import cli
 
-
-@dataclass
-class Result:
-    code: int
-    out: str
-    err: str
-
-
-@pytest.fixture
-def cli(home: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]):
-    """Run ``careterm --home HOME ...`` in this process."""
-    monkeypatch.setenv("CARETERM_PASSPHRASE", PASSPHRASE)
-    monkeypatch.delenv("CARETERM_HOME", raising=False)
-
-    def run(*args: str) -> Result:
-        code = main(["--home", str(home), *args])
-        captured = capsys.readouterr()
-        return Result(code, captured.out, captured.err)
-
-    return run
+__all__ = ["cli"]  # the in-process CLI fixture, shared with test_cli
 
 
 def stored(home: Path) -> list[dict]:

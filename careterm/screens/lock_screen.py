@@ -24,6 +24,7 @@ from textual.widgets import Input, Static
 from careterm import keys
 from careterm.errors import CaretermError, WrongPassphrase
 from careterm.screens.messages import LockLifted, UnlockFailed
+from careterm.screens.unlock_screen import retry_passphrase
 from careterm.store import Store
 from careterm.widgets.form_input import FormInput
 
@@ -95,13 +96,8 @@ class LockScreen(Screen[None]):
 
     def on_unlock_failed(self, message: UnlockFailed) -> None:
         """Say so and stay locked."""
-        passphrase = self.query_one("#passphrase", Input)
-        passphrase.disabled = False
-        passphrase.value = ""
-        passphrase.focus()
-        reason = message.reason
-        if reason.startswith("wrong passphrase"):
-            reason = "Wrong passphrase: still locked. Try again."
+        reason = retry_passphrase(self, message.reason,
+                                  "Wrong passphrase: still locked. Try again.")
         self.query_one("#unlock-message", Static).update(Text(reason, style="bold"))
 
     def on_key_rederived(self, message: KeyRederived) -> None:

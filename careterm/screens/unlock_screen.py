@@ -77,15 +77,22 @@ class UnlockScreen(Screen[None]):
 
     def on_unlock_failed(self, message: UnlockFailed) -> None:
         """Say why, clear the input, try again."""
-        passphrase = self.query_one("#passphrase", Input)
-        passphrase.disabled = False
-        passphrase.value = ""
-        passphrase.focus()
-        reason = message.reason
-        if reason.startswith("wrong passphrase"):
-            reason = "Wrong passphrase: the store was not unlocked. Try again."
-        self.say(reason, style="bold")
+        self.say(retry_passphrase(self, message.reason,
+                                  "Wrong passphrase: the store was not unlocked. Try again."),
+                 style="bold")
 
     def on_store_unlocked(self, message: StoreUnlocked) -> None:
         """Hand the store to the app (it shows the board)."""
         self.app.install_store(message.store)
+
+
+def retry_passphrase(screen: Screen, reason: str, wrong: str) -> str:
+    """Clear and re-enable the passphrase input for another try; return what to say.
+
+    ``wrong`` replaces the core's wrong-passphrase message with the screen's own words.
+    """
+    passphrase = screen.query_one("#passphrase", Input)
+    passphrase.disabled = False
+    passphrase.value = ""
+    passphrase.focus()
+    return wrong if reason.startswith("wrong passphrase") else reason
