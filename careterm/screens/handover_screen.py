@@ -13,17 +13,16 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
-from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
-from textual.screen import Screen
 from textual.widgets import Footer, Static
 
 from careterm import casework, clock
-from careterm.errors import CaretermError
 from careterm.screens.casework_commands import CaseworkCommands
-from careterm.screens.messages import GatherFailed, HandoverGathered
+from careterm.screens.gathering_screen import GatheringScreen
+from careterm.screens.messages import HandoverGathered
+from careterm.store import Store
 from careterm.textsafe import visible
 from careterm.widgets.board_table import INFORM_STYLE, URGENCY_STYLES
 from careterm.widgets.hint_line import HintLine
@@ -87,7 +86,7 @@ def handover_text(handover: dict[str, Any], now: datetime, team: str = "") -> Te
     return out
 
 
-class HandoverScreen(Screen[None]):
+class HandoverScreen(GatheringScreen):
     """The handover page (key ``h`` on the board, or the command palette)."""
 
     BINDINGS = [
@@ -120,19 +119,9 @@ class HandoverScreen(Screen[None]):
         self.query_one("#handover-scroll").focus()
         self.gather()
 
-    @work(thread=True, exclusive=True, group="handover")
-    def gather(self) -> None:
-        """Work out the lists from the store (in a thread, under the store lock)."""
-        store = self.app.store
-        if store is None:
-            return
-        try:
-            with self.app.store_lock:
-                handover = casework.handover(store.incidents(), clock.now())
-        except CaretermError as error:
-            self.post_message(GatherFailed(str(error)))
-        else:
-            self.post_message(HandoverGathered(handover))
+    def gathered(self, store: Store) -> HandoverGathered:
+        """The lists, from the store."""
+        return HandoverGathered(casework.handover(store.incidents(), clock.now()))
 
     def on_handover_gathered(self, message: HandoverGathered) -> None:
         """Draw the lists."""
@@ -140,22 +129,12 @@ class HandoverScreen(Screen[None]):
         self._gathered_at = clock.now().timestamp()
         self.draw()
 
-    def on_gather_failed(self, message: GatherFailed) -> None:
-        """Say why the page is not up to date."""
-        self.query_one(HintLine).say(f"could not read the store: {message.reason}",
-                                     style="bold")
-
     def draw(self) -> None:
         """Show what was gathered at the current width."""
         if self.handover is None or not self.query("#handover"):
             return
         self.query_one("#handover", Static).update(
             handover_text(self.handover, clock.now(), self.app.team_name))
-
-    def redraw(self, changed: set[str] | None = None) -> None:
-        """Reports changed: gather again."""
-        if changed is None or changed:
-            self.gather()
 
     def tick(self) -> None:
         """Ages move on: gather again now and then."""

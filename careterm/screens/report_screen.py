@@ -11,18 +11,17 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
-from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
-from textual.screen import Screen
 from textual.widgets import Footer, Markdown, Static
 
 from careterm import clock
-from careterm.errors import CaretermError
 from careterm.report import THRESHOLD, render_markdown, transparency_report
 from careterm.screens.casework_commands import CaseworkCommands
-from careterm.screens.messages import GatherFailed, ReportGathered
+from careterm.screens.gathering_screen import GatheringScreen
+from careterm.screens.messages import ReportGathered
+from careterm.store import Store
 from careterm.widgets.hint_line import HintLine
 
 if TYPE_CHECKING:
@@ -35,7 +34,7 @@ PREVIEW_NOTE = (
 PUBLISH_HINT = "esc back · to publish: careterm report --format md (or json)"
 
 
-class ReportScreen(Screen[None]):
+class ReportScreen(GatheringScreen):
     """The transparency report preview (key ``T`` on the board, or the command palette)."""
 
     DEFAULT_CSS = """
@@ -74,35 +73,16 @@ class ReportScreen(Screen[None]):
         self.query_one("#report-scroll").focus()
         self.gather()
 
-    @work(thread=True, exclusive=True, group="report")
-    def gather(self) -> None:
-        """Count the reports (in a thread, under the store lock)."""
-        store = self.app.store
-        if store is None:
-            return
-        try:
-            with self.app.store_lock:
-                markdown = render_markdown(transparency_report(store.incidents(), clock.now()))
-        except CaretermError as error:
-            self.post_message(GatherFailed(str(error)))
-        else:
-            self.post_message(ReportGathered(markdown))
+    def gathered(self, store: Store) -> ReportGathered:
+        """Count the reports."""
+        return ReportGathered(render_markdown(transparency_report(store.incidents(),
+                                                                  clock.now())))
 
     async def on_report_gathered(self, message: ReportGathered) -> None:
         """Show the report."""
         if message.markdown != self.markdown and self.query("#report"):
             self.markdown = message.markdown
             await self.query_one("#report", Markdown).update(message.markdown)
-
-    def on_gather_failed(self, message: GatherFailed) -> None:
-        """Say why the preview is not up to date."""
-        self.query_one(HintLine).say(f"could not read the store: {message.reason}",
-                                     style="bold")
-
-    def redraw(self, changed: set[str] | None = None) -> None:
-        """Reports changed: count again."""
-        if changed is None or changed:
-            self.gather()
 
     def action_back(self) -> None:
         """Back to where the user was."""
