@@ -26,12 +26,13 @@ from pathlib import Path
 from textual.app import App, ComposeResult
 from textual.widgets import DataTable
 
-from careterm import clock, demo, incidents
-from careterm.app import CaretermApp
-from careterm.board import COLUMNS, board_rows
-from careterm.crypto import KeyEnvelope
-from careterm.store import Store, read_envelope
-from careterm.widgets.board_table import BoardTable
+from careterm.actions import demo, incidents
+from careterm.core import clock
+from careterm.store.crypto import KeyEnvelope
+from careterm.store.store import Store, read_envelope
+from careterm.tui.app import CaretermApp
+from careterm.tui.widgets.board_table import BoardTable
+from careterm.views.board import COLUMNS, board_rows
 
 SIZE = (120, 36)
 ROUNDS = 5

@@ -31,8 +31,9 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from careterm import incidents, sync
-from careterm.store import Store
+from careterm.actions import incidents
+from careterm.store.store import Store
+from careterm.team import sync
 
 PASSPHRASE = "bench horse battery staple"
 DEVICES = 5

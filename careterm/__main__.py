@@ -1,5 +1,5 @@
 """Allow ``python -m careterm``."""
 
-from careterm.cli import main
+from careterm.cli.main import main
 
 raise SystemExit(main())

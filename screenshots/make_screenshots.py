@@ -22,9 +22,11 @@ from rich.text import Text
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from careterm import casework, clock, demo  # noqa: E402
-from careterm.app import CaretermApp  # noqa: E402
-from careterm.store import Store  # noqa: E402
+from careterm.actions import casework as casework_actions
+from careterm.actions import demo
+from careterm.core import clock
+from careterm.store.store import Store
+from careterm.tui.app import CaretermApp
 
 FROZEN_AT = datetime(2026, 11, 25, 14, 30, tzinfo=tz.gettz("Europe/Amsterdam"))
 SCENE_PASSPHRASE = "correct horse battery staple"
@@ -46,15 +48,15 @@ record."""
 def casework_store() -> Store:
     """The fictional dozen, with one report's casework recorded (a warning included)."""
     store = demo_store()
-    casework.categorize(store, CASEWORK_ID, "offensive-remark")
-    casework.declare_conflict(store, CASEWORK_ID, "Cy Placeholder",
+    casework_actions.categorize(store, CASEWORK_ID, "offensive-remark")
+    casework_actions.declare_conflict(store, CASEWORK_ID, "Cy Placeholder",
                               "shares an office with the reported person")
-    casework.record_conversation(store, CASEWORK_ID, "Gus Mock", ["Bo Sample"],
+    casework_actions.record_conversation(store, CASEWORK_ID, "Gus Mock", ["Bo Sample"],
                                  notes="Asked him to keep away from the reporter tonight.",
                                  kind="reported-person", at="20 min ago")
-    casework.record_support(store, CASEWORK_ID, "escort", "arranged", who="Bo Sample",
+    casework_actions.record_support(store, CASEWORK_ID, "escort", "arranged", who="Bo Sample",
                             at="14:00")
-    casework.record_review(store, CASEWORK_ID,
+    casework_actions.record_review(store, CASEWORK_ID,
                            finding="Repeated remarks about pronouns after being asked to stop",
                            violation="yes", actors=["Gus Mock"],
                            reason="Two witnesses confirm it")

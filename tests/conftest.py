@@ -2,25 +2,15 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
-from datetime import datetime
 from pathlib import Path
 
 import pytest
-from dateutil import tz
 
-from careterm import clock
-from careterm.store import Store
-
-# New stores in tests use cheap Argon2id limits; every store records its own
-# limits, so this never weakens a real store (see careterm.crypto).
-os.environ.setdefault("CARETERM_KDF_LIMITS", "test-only-min")
-
-CONFERENCE_TZ = tz.gettz("Europe/Amsterdam")
-FROZEN_AT = datetime(2026, 11, 25, 14, 30, tzinfo=CONFERENCE_TZ)
-"""Wednesday 25 November 2026, 14:30 at the (fictional) venue."""
-PASSPHRASE = "correct horse battery staple"
+from careterm.cli.main import main
+from careterm.core import clock
+from careterm.store.store import Store
+from tests.support import FROZEN_AT, PASSPHRASE, Result, Team
 
 
 @pytest.fixture
@@ -50,3 +40,25 @@ def home(tmp_path: Path, frozen_clock: clock.FrozenClock) -> Path:
     path = tmp_path / "home"
     Store.create(path, PASSPHRASE, member="Ada Example", team="Example Con CARE").close()
     return path
+
+
+@pytest.fixture
+def cli(home: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]):
+    """Run ``careterm --home HOME ...`` in this process (frozen clock, test passphrase)."""
+    monkeypatch.setenv("CARETERM_PASSPHRASE", PASSPHRASE)
+    monkeypatch.delenv("CARETERM_HOME", raising=False)
+
+    def run(*args: str) -> Result:
+        code = main(["--home", str(home), *args])
+        captured = capsys.readouterr()
+        return Result(code, captured.out, captured.err)
+
+    return run
+
+
+@pytest.fixture
+def team(tmp_path: Path, frozen_clock: clock.FrozenClock) -> Iterator[Team]:
+    """An empty team; call ``team.add()`` for each laptop."""
+    made = Team(tmp_path, frozen_clock)
+    yield made
+    made.close()

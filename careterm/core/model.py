@@ -1,0 +1,240 @@
+"""The incident model: what a report holds, and how it is built from changes.
+
+careterm never stores an incident as a document that is overwritten. Every
+capture, edit, acknowledgement and note is a *change* record::
+
+    {"cid": "<device>:<seq>", "inc": "7K0001", "op": "set",
+     "data": {"where": "Room B"}, "hlc": "<stamp>", "dev": "<device>",
+     "by": "Ada", "at": "<ISO time on the author's laptop>"}
+
+An :class:`Incident` is the fold of its changes. The fold is a CRDT, so the
+same set of changes gives the same incident on every laptop, in any order:
+
+* ``set``: per field, the change with the greatest ``(hlc, dev, cid)`` wins;
+  losing values stay in :attr:`Incident.history`.
+* ``note`` (and the other list ops named in :data:`LIST_OPS`): only ever
+  added; two people writing notes never overwrite each other.
+* ``ack``: the earliest acknowledgement is kept; once given it stays given.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from careterm.core.vocabulary import LIST_OPS, OPTIONAL_FIELDS
+
+
+def change_key(change: dict[str, Any]) -> tuple[str, str, str]:
+    """The total order of changes: hybrid clock, then device, then change id."""
+    return (change["hlc"], change["dev"], change["cid"])
+
+
+@dataclass(frozen=True)
+class Note:
+    """A note in an incident's record."""
+
+    author: str
+    at: datetime
+    text: str
+    cid: str
+
+
+@dataclass(frozen=True)
+class Entry:
+    """An entry of an add-only list (a conflict declared, a conversation held, …)."""
+
+    op: str
+    by: str
+    at: datetime | None
+    data: dict[str, Any]
+    cid: str
+    key: tuple[str, str, str]
+
+
+@dataclass(frozen=True)
+class FieldValue:
+    """One value a field has held, with who set it and when."""
+
+    value: Any
+    by: str
+    at: datetime
+    dev: str
+    key: tuple[str, str, str]
+
+
+@dataclass
+class Incident:
+    """An incident as folded from its changes. Build it with :class:`Fold`."""
+
+    id: str
+    what: str = ""
+    who: str | None = None
+    when: datetime | None = None
+    when_text: str | None = None
+    where: str | None = None
+    ongoing: str = "unknown"
+    contact: str | None = None
+    reporter: str | None = None
+    source: str | None = None
+    urgency: str = "medium"
+    status: str = "new"
+    created_at: datetime | None = None
+    created_by: str | None = None
+    created_dev: str | None = None
+    acknowledged_at: datetime | None = None
+    acknowledged_by: str | None = None
+    acknowledged_via: str | None = None
+    support: dict[str, str] = field(default_factory=dict)
+    marks: dict[str, str] = field(default_factory=dict)
+    notes: list[Note] = field(default_factory=list)
+    entries: dict[str, list[Entry]] = field(default_factory=dict)
+    extra: dict[str, Any] = field(default_factory=dict)
+    changes: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def acknowledged(self) -> bool:
+        """True once anyone has acknowledged the report."""
+        return self.acknowledged_at is not None
+
+    @property
+    def is_open(self) -> bool:
+        """True until the report is closed."""
+        return self.status != "closed"
+
+    @property
+    def history(self) -> dict[str, list[FieldValue]]:
+        """Every value each field has held, in change order (the last one is current).
+
+        Worked out from :attr:`changes` when asked, so folding thousands of
+        reports does not build it for every one.
+        """
+        result: dict[str, list[FieldValue]] = {}
+        for change in self.changes:
+            if change["op"] != "set":
+                continue
+            at = _parse_time(change.get("at"))
+            key = change_key(change)
+            for name, value in (change.get("data") or {}).items():
+                result.setdefault(name, []).append(
+                    FieldValue(value, change.get("by", ""), at, change["dev"], key))
+        return result
+
+    def missing(self) -> dict[str, str]:
+        """Capture fields with no answer: field → ``empty``, ``unknown`` or ``declined``."""
+        result: dict[str, str] = {}
+        for name in OPTIONAL_FIELDS:
+            if name in self.marks:
+                result[name] = self.marks[name]
+            elif name == "ongoing":
+                if self.ongoing == "unknown":
+                    result[name] = "unknown"
+            elif getattr(self, name) in (None, ""):
+                result[name] = "empty"
+        return result
+
+
+
+_SET_ATTRIBUTES = frozenset({
+    "what", "who", "when_text", "where", "ongoing", "contact", "reporter", "source",
+    "urgency", "status", "created_by",
+})
+
+
+def _parse_time(value: str | None) -> datetime | None:
+    return datetime.fromisoformat(value) if value else None
+
+
+class Fold:
+    """Folds change records into incidents, incrementally and idempotently.
+
+    Changes may arrive in any order and more than once (sync); a change id
+    seen before is ignored, so applying the same batch twice changes nothing.
+    """
+
+    def __init__(self) -> None:
+        self.incidents: dict[str, Incident] = {}
+        self.seen: set[str] = set()
+        self._winners: dict[str, dict[str, tuple[tuple[str, str, str], Any]]] = {}
+        self._ack_key: dict[str, tuple[str, str, str]] = {}
+
+    def apply(self, changes: list[dict[str, Any]] | Any) -> set[str]:
+        """Apply changes; return the ids of incidents that changed."""
+        touched: set[str] = set()
+        for change in changes:
+            cid = change["cid"]
+            if cid in self.seen:
+                continue
+            self.seen.add(cid)
+            self._apply_one(change)
+            touched.add(change["inc"])
+        for inc_id in touched:
+            self._materialise(self.incidents[inc_id])
+        return touched
+
+    def _apply_one(self, change: dict[str, Any]) -> None:
+        inc_id = change["inc"]
+        incident = self.incidents.get(inc_id)
+        if incident is None:
+            incident = self.incidents[inc_id] = Incident(id=inc_id)
+        incident.changes.append(change)
+        key = (change["hlc"], change["dev"], change["cid"])
+        op = change["op"]
+        data = change.get("data") or {}
+        if op == "set":
+            winners = self._winners.get(inc_id)
+            if winners is None:
+                winners = self._winners[inc_id] = {}
+            for name, value in data.items():
+                current = winners.get(name)
+                if current is None or key > current[0]:
+                    winners[name] = (key, value)
+        elif op == "ack":
+            if inc_id not in self._ack_key or key < self._ack_key[inc_id]:
+                self._ack_key[inc_id] = key
+                incident.acknowledged_at = _parse_time(change.get("at"))
+                incident.acknowledged_by = change.get("by")
+                incident.acknowledged_via = data.get("via")
+        elif op in LIST_OPS:
+            incident.entries.setdefault(op, []).append(Entry(
+                op, change.get("by", ""), _parse_time(change.get("at")), data, change["cid"], key))
+        # Unknown ops come from a newer careterm on another laptop: keep the
+        # change (it syncs on) but do not guess at its meaning.
+
+    def _materialise(self, incident: Incident) -> None:
+        """Recompute the incident's fields from the winning values."""
+        if len(incident.changes) > 1:
+            incident.changes.sort(key=change_key)
+        for entries in incident.entries.values():
+            entries.sort(key=lambda e: e.key)
+        incident.notes = [Note(e.by, e.at, e.data.get("text", ""), e.cid)
+                          for e in incident.entries.get("note", ())]
+        incident.marks = {}
+        incident.support = {}
+        incident.extra = {}
+        for name, (_key, value) in self._winners.get(incident.id, {}).items():
+            if type(value) is dict and "mark" in value:
+                incident.marks[name] = value["mark"]
+                value = None
+            if name in _SET_ATTRIBUTES:
+                setattr(incident, name, value)
+            elif name in ("when", "created_at"):
+                setattr(incident, name, _parse_time(value))
+            elif name.startswith("support_"):
+                if value:
+                    incident.support[name.removeprefix("support_")] = value
+            else:
+                # Fields added by casework (category, review_*, …) and by newer versions.
+                incident.extra[name] = value
+        if incident.acknowledged and incident.status == "new":
+            incident.status = "acknowledged"
+        if not incident.ongoing:
+            incident.ongoing = "unknown"
+
+
+def fold(changes: list[dict[str, Any]]) -> dict[str, Incident]:
+    """Fold a list of changes into incidents keyed by id."""
+    folder = Fold()
+    folder.apply(changes)
+    return folder.incidents

@@ -1,0 +1,87 @@
+"""An incident's timeline, told from its change records.
+
+The timeline and the history of old values come from the same records the
+sync merges, so what every view shows is exactly what was recorded. The
+board's incident view, ``careterm show`` and the written-record export all
+read their timeline from :func:`timeline_entries`.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from careterm.core import casework, vocabulary
+from careterm.core.vocabulary import FIELD_LABELS, SOURCE_LABELS
+
+if TYPE_CHECKING:
+    from careterm.core.model import Incident
+
+
+_MARK_WORDS = {"unknown": "(unknown)", "declined": "(declined to say)"}
+
+
+def describe_value(name: str, value: Any) -> str:
+    """A field value as a person reads it: labels for known names, marks spelled out."""
+    if isinstance(value, dict) and "mark" in value:
+        return _MARK_WORDS.get(value["mark"], f"({value['mark']})")
+    if value in (None, "", []):
+        return "(empty)"
+    if name == "source":
+        return SOURCE_LABELS.get(value, str(value))
+    if name == "status":
+        return vocabulary.STATUS_LABELS.get(value, str(value))
+    if name == "category":
+        return vocabulary.CATEGORY_LABELS.get(value, str(value))
+    if name == "resolutions" and isinstance(value, list):
+        return ", ".join(vocabulary.RESOLUTION_LABELS.get(v, str(v)) for v in value)
+    if isinstance(value, list):
+        return ", ".join(str(v) for v in value)
+    return str(value)
+
+
+def field_label(name: str) -> str:
+    """The words for a field name (``when_text`` → ``when``)."""
+    return vocabulary.CASEWORK_FIELD_LABELS.get(name, FIELD_LABELS.get(name, name))
+
+
+def timeline_entries(incident: Incident) -> list[dict[str, Any]]:
+    """Entries ``{at, by, kind, text}`` in the order the changes happened.
+
+    ``at`` is the author's local time (a datetime, or ``None`` if unknown);
+    ``text`` holds user text raw: the caller makes it visible.
+    """
+    entries: list[dict[str, Any]] = []
+    previous: dict[str, Any] = {}
+    for change in incident.changes:
+        at = datetime.fromisoformat(change["at"]) if change.get("at") else None
+        by = change.get("by", "")
+        data = change.get("data") or {}
+        op = change["op"]
+
+        made: list[dict[str, Any]] = []
+        if op == "set" and "created_at" in data:
+            made.append({"kind": "captured", "text": "report captured"})
+            previous.update(data)
+        elif op == "set":
+            for name, value in data.items():
+                if name == "when":
+                    continue
+                before, after = describe_value(name, previous.get(name)), describe_value(
+                    name, value)
+                previous[name] = value
+                if before == after:
+                    continue  # recorded alongside another change, but nothing to tell
+                made.append({"kind": "changed", "field": name,
+                             "text": f"{field_label(name)}: {before} → {after}"})
+        elif op == "ack":
+            via = f" ({data['via']})" if data.get("via") else ""
+            made.append({"kind": "acknowledged", "text": "acknowledged" + via})
+        elif op == "note":
+            made.append({"kind": "note", "text": str(data.get("text", ""))})
+        elif op in vocabulary.ENTRY_OPS:
+            made.append({"kind": op, "text": casework.describe_entry(op, data)})
+        else:
+            made.append({"kind": op, "text": op})
+        entries.extend({"at": at, "by": by, **entry} for entry in made)
+    return entries

@@ -1,1 +1,0 @@
-"""The screens of the careterm app, one per file."""

@@ -1,0 +1,219 @@
+"""The capture form as it is being typed, kept encrypted so a crash loses nothing.
+
+The draft lives in ``<home>/draft.ct``, sealed with a subkey of the store's
+data key (``subkey(key, "draft")``) and written atomically. A store that
+lives only in memory keeps its draft in memory too. There is one draft per
+laptop: the info desk captures one report at a time.
+
+A draft is a plain dict (what the form held); this module does not look
+inside it beyond JSON.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import weakref
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from careterm.core import clock
+from careterm.core.model import Incident
+from careterm.core.validate import effective_urgency
+from careterm.core.vocabulary import MARKS, SUPPORT_ALIASES, SUPPORT_KINDS, SUPPORT_STATES
+from careterm.core.whentext import describe_when, parse_when
+from careterm.errors import StoreDamaged
+from careterm.store.crypto import Unsealable, seal, subkey, unseal
+from careterm.store.storage import atomic_write
+from careterm.store.store import Store
+
+DRAFT_FILE = "draft.ct"
+
+
+DRAFT_PURPOSE = b"careterm/draft/v1"
+
+
+_memory_drafts: weakref.WeakKeyDictionary[Store, dict[str, Any]] = weakref.WeakKeyDictionary()
+
+
+def draft_path(store: Store) -> Path | None:
+    """Where the store's draft is kept on disk (``None`` for a memory store)."""
+    return store.home / DRAFT_FILE if store.home is not None else None
+
+
+def _key(store: Store) -> bytes:
+    if store.key is None:
+        raise StoreDamaged(draft_path(store), "the store is locked")
+    return subkey(store.key, "draft")
+
+
+def save_draft(store: Store, form: dict[str, Any]) -> None:
+    """Keep ``form`` (JSON-ready) as the draft, replacing the previous one."""
+    record = {"saved_at": clock.now().isoformat(), "member": store.member, "form": form}
+    path = draft_path(store)
+    if path is None:
+        _memory_drafts[store] = json.loads(json.dumps(record))
+        return
+    payload = json.dumps(record, ensure_ascii=False).encode("utf-8", "surrogatepass")
+    atomic_write(path, seal(_key(store), payload, DRAFT_PURPOSE))
+
+
+def load_draft(store: Store) -> dict[str, Any] | None:
+    """The saved draft ``{"saved_at", "member", "form"}``, or ``None`` when there is none.
+
+    Raises :class:`~careterm.errors.StoreDamaged` when the file cannot be
+    read back; the file is then left exactly as it is.
+    """
+    path = draft_path(store)
+    if path is None:
+        record = _memory_drafts.get(store)
+        return json.loads(json.dumps(record)) if record else None
+    try:
+        blob = path.read_bytes()
+    except FileNotFoundError:
+        return None
+    try:
+        record = json.loads(unseal(_key(store), blob, DRAFT_PURPOSE))
+    except (Unsealable, ValueError) as exc:
+        raise StoreDamaged(path, "the capture draft cannot be read") from exc
+    if not isinstance(record, dict) or not isinstance(record.get("form"), dict):
+        raise StoreDamaged(path, "the capture draft has unexpected contents")
+    return record
+
+
+def clear_draft(store: Store) -> None:
+    """Forget the draft (after it was saved as a report, or discarded)."""
+    path = draft_path(store)
+    if path is None:
+        _memory_drafts.pop(store, None)
+        return
+    with contextlib.suppress(FileNotFoundError):
+        path.unlink()
+
+
+def set_aside_damaged(store: Store) -> Path | None:
+    """Rename a damaged draft out of the way (never overwrite it); return its new path."""
+    path = draft_path(store)
+    if path is None or not path.exists():
+        return None
+    stamp = clock.now().strftime("%Y%m%d-%H%M%S")
+    target = path.with_name(f"{DRAFT_FILE}.damaged-{stamp}")
+    path.rename(target)
+    return target
+
+
+FORM_TEXT_FIELDS = ("what", "who", "when", "where", "contact", "reporter")
+
+
+FORM_CHOICE_FIELDS = ("ongoing", "source", "urgency")
+
+
+MARKABLE_FIELDS = ("who", "when", "where", "ongoing", "contact", "reporter", "source")
+"""Form fields that can be set to unknown / declined in one key (all but what and urgency)."""
+
+
+def empty_form() -> dict[str, Any]:
+    """A capture form with nothing filled in."""
+    return {**{name: "" for name in FORM_TEXT_FIELDS + FORM_CHOICE_FIELDS},
+            "support": {kind: "" for kind in SUPPORT_KINDS}, "marks": {}}
+
+
+def normalise_form(form: dict[str, Any]) -> dict[str, Any]:
+    """A form with every key present and only known keys (drafts from older versions)."""
+    clean = empty_form()
+    for name in FORM_TEXT_FIELDS + FORM_CHOICE_FIELDS:
+        value = form.get(name)
+        clean[name] = value if isinstance(value, str) else ""
+    support = form.get("support") if isinstance(form.get("support"), dict) else {}
+    for kind in SUPPORT_KINDS:
+        value = support.get(kind)
+        value = SUPPORT_ALIASES.get(value, value)
+        clean["support"][kind] = value if value in SUPPORT_STATES else ""
+    marks = form.get("marks") if isinstance(form.get("marks"), dict) else {}
+    clean["marks"] = {k: v for k, v in marks.items() if k in MARKABLE_FIELDS and v in MARKS}
+    return clean
+
+
+def form_is_empty(form: dict[str, Any]) -> bool:
+    """True when nothing was typed, chosen or marked."""
+    form = normalise_form(form)
+    return (not any(form[name].strip() for name in FORM_TEXT_FIELDS + FORM_CHOICE_FIELDS)
+            and not any(form["support"].values()) and not form["marks"])
+
+
+def capture_arguments(form: dict[str, Any]) -> dict[str, Any]:
+    """Keyword arguments for :func:`careterm.actions.incidents.capture` from a form."""
+    form = normalise_form(form)
+    marks = dict(form["marks"])
+    fields = {name: form[name] for name in FORM_TEXT_FIELDS + FORM_CHOICE_FIELDS
+              if name != "what" and name not in marks and form[name].strip()}
+    support = {kind: state for kind, state in form["support"].items() if state}
+    return {"what": form["what"], "marks": marks or None, "support": support or None,
+            **fields}
+
+
+def form_from_incident(incident: Incident) -> dict[str, Any]:
+    """The form showing an incident's current answers (for editing)."""
+    form = empty_form()
+    for name in FORM_TEXT_FIELDS:
+        value = incident.when_text if name == "when" else getattr(incident, name)
+        form[name] = value or ""
+    form["ongoing"] = "" if incident.ongoing == "unknown" else incident.ongoing
+    form["source"] = incident.source or ""
+    form["urgency"] = incident.urgency
+    for kind in SUPPORT_KINDS:
+        form["support"][kind] = incident.support.get(kind, "")
+    for name, mark in incident.marks.items():
+        key = "when" if name == "when_text" else name
+        if key in MARKABLE_FIELDS:
+            form["marks"][key] = mark
+            form[key] = ""
+    return form
+
+
+def update_arguments(form: dict[str, Any], original: dict[str, Any]) -> dict[str, Any]:
+    """Keyword arguments for :func:`careterm.actions.incidents.update`: only what the edit
+    changed."""
+    form, original = normalise_form(form), normalise_form(original)
+    fields: dict[str, Any] = {}
+    marks: dict[str, str] = {}
+    for name in FORM_TEXT_FIELDS + FORM_CHOICE_FIELDS:
+        mark, old_mark = form["marks"].get(name), original["marks"].get(name)
+        if mark:
+            if mark != old_mark:
+                marks[name] = mark
+        elif form[name].strip() != original[name].strip() or old_mark:
+            if name == "ongoing" and not form[name]:
+                fields[name] = "unknown"
+            elif name == "urgency" and not form[name]:
+                continue  # urgency cannot be emptied; leaving it blank keeps it
+            else:
+                fields[name] = form[name].strip() or None
+    for kind in SUPPORT_KINDS:
+        if form["support"][kind] != original["support"][kind]:
+            fields[f"support_{kind}"] = form["support"][kind] or None
+    return {"marks": marks or None, **fields}
+
+
+def when_preview(text: str, now: datetime | None = None) -> str:
+    """What "when" will be stored as: ``→ 14:20 today`` or that the words are kept as text."""
+    if not text.strip():
+        return ""
+    now = now or clock.now()
+    resolved = parse_when(text, now)
+    if resolved is None:
+        return "will be kept as text"
+    return f"→ {describe_when(resolved, now)}"
+
+
+def urgency_preview(form: dict[str, Any]) -> str:
+    """What urgency the report will get, and why, for the form to show."""
+    form = normalise_form(form)
+    ongoing = None if "ongoing" in form["marks"] else form["ongoing"] or None
+    urgency, raised = effective_urgency(ongoing, form["urgency"] or None)
+    if raised:
+        return f"{urgency}: raised, it is ongoing"
+    if form["urgency"]:
+        return f"{urgency}, set by hand"
+    return f"{urgency} unless chosen"

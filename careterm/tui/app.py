@@ -1,0 +1,760 @@
+"""The careterm app: layout, screen flow and the workers that talk to the store.
+
+Screens live in :mod:`careterm.screens` (one per file), reusable widgets in
+:mod:`careterm.widgets`, styles in ``app.tcss``. Every disk and crypto
+operation runs in a thread worker that posts a past-tense message back
+(:mod:`careterm.tui.messages`); no widget is touched from a thread.
+
+Two entry points for the command line: :func:`run_app` (always starts on the
+unlock screen, or the setup screen when the home has no store yet) and
+:func:`run_demo` (a throwaway store full of fictional reports).
+
+At the desk: ``p`` toggles privacy mode (:attr:`CaretermApp.privacy`; screens
+get a :class:`PrivacyToggled` message), ``ctrl+l`` or the team's idle time
+locks (the data key and every decrypted copy are dropped; the passphrase
+derives the key again and the user is back where they were), and the one
+periodic worker re-reads the store and syncs through the shared folder.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import secrets
+import shutil
+import signal
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Callable, Iterable
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+from textual import events, work
+from textual.app import App, SystemCommand
+from textual.binding import Binding
+from textual.reactive import reactive
+from textual.screen import ModalScreen, Screen
+
+from careterm.actions import incidents
+from careterm.core.model import Incident
+from careterm.errors import CaretermError
+from careterm.store import draft
+from careterm.store.crypto import Unsealable, seal, subkey, unseal
+from careterm.store.store import Store, has_store
+from careterm.team import sync as team_sync
+from careterm.tui.messages import (
+    DraftFound,
+    DraftUnreadable,
+    IncidentsRefreshed,
+    IncidentUpdated,
+    IncidentUpdateFailed,
+    PrivacyToggled,
+    RefreshFailed,
+)
+from careterm.tui.screens.board_screen import BoardScreen
+from careterm.tui.widgets.status_bar import StatusBar, SyncFailed, SyncFinished, SyncStatus
+from careterm.views.board import FilterSpec
+
+__all__ = ["CaretermApp", "PrivacyToggled", "SyncFailed", "SyncFinished", "run_app",
+           "run_demo"]
+
+
+TICK_SECONDS = 5.0
+"""How often ages and escalation move on by themselves."""
+
+
+REFRESH_SECONDS = 3.0
+"""How often the store is re-read for reports written by another careterm (or by sync)."""
+
+
+SYNC_SECONDS = 5.0
+"""How often the shared folder is synced when nothing was saved meanwhile."""
+
+
+OTHER_WORKERS_WAIT = 5.0
+"""Seconds the lock waits for workers outside the app's store groups before closing."""
+
+
+LOCKED_FORMS_PURPOSE = b"careterm/locked-forms/v1"
+"""Forms being typed when the app locked are kept sealed under this purpose until unlock."""
+
+
+ACK_CHOICES = [("in-person", "in person"), ("email", "e-mail"), ("phone", "phone"),
+               ("other", "other")]
+
+
+class CaretermApp(App[int]):
+    """The careterm terminal app.
+
+    ``home``: the store to unlock. ``store``: an already open store (the demo,
+    tests, benchmarks); the unlock screen is skipped. ``cursor_blink=False``
+    keeps snapshots steady. ``lock_after``: idle seconds before the lock
+    screen (default: the team setting ``lock_after_seconds``).
+    """
+
+    CSS_PATH = Path(__file__).with_name("app.tcss")
+    TITLE = "careterm"
+    BINDINGS = [
+        Binding("ctrl+q", "quit", "quit", priority=True, show=False),
+        Binding("ctrl+l", "lock", "lock", priority=True, show=False),
+        Binding("p", "toggle_privacy", "privacy"),
+    ]
+
+    privacy: reactive[bool] = reactive(False, init=False)
+    """Privacy mode: names, contacts and the reporter are shown as initials."""
+
+    def __init__(self, home: Path | None = None, *, store: Store | None = None,
+                 demo: bool = False, lock_after: float | None = None,
+                 cursor_blink: bool = True, tick_seconds: float = TICK_SECONDS,
+                 refresh_seconds: float = REFRESH_SECONDS,
+                 sync_seconds: float = SYNC_SECONDS) -> None:
+        super().__init__()
+        self.home = home
+        self.demo = demo
+        self.lock_after = lock_after
+        self.cursor_blink = cursor_blink
+        self.tick_seconds = tick_seconds
+        self.refresh_seconds = refresh_seconds
+        self.sync_seconds = sync_seconds
+        self.store: Store | None = None
+        self.store_home: Path | None = None
+        """Where the unlocked store lives (kept while locked, to unlock it again)."""
+        self.store_lock = threading.RLock()
+        """Held by every worker while it uses the store (one store user at a time)."""
+        self.incidents: dict[str, Incident] = {}
+        """The latest snapshot of the store's incidents (main thread only)."""
+        self.ack_target = timedelta(minutes=15)
+        self.team_name = ""
+        self.member_name = ""
+        self.board: BoardScreen | None = None
+        self.sync_status = SyncStatus()
+        """What the status bar says about sync (main thread only)."""
+        self._given_store = store
+        self._refresh_gate = threading.Lock()
+        self._refresh_again = False
+        self._sync_wanted = True
+        self._last_sync_try = 0.0
+        self._versions: dict[str, int] = {}
+        self._timers_started = False
+        self._last_input = time.monotonic()
+        self._team_lock_after: float | None = None
+        self.locked = False
+        self._sealed_forms: list[tuple[Screen[Any], bytes]] = []
+        self._selected_before_lock: str | None = None
+        self._after_unlock: list[Callable[[], None]] = []
+        self.kept_draft: dict[str, Any] | None = None
+        """A draft the user chose to resume later: the next capture starts from it."""
+
+    # ------------------------------------------------------------ start
+
+    def on_mount(self) -> None:
+        """Open on the unlock screen (or setup), or straight on the board with a given store."""
+        self.screen_change_signal.subscribe(self, self._screen_changed)
+        if self._given_store is not None:
+            self.install_store(self._given_store)
+            return
+        from careterm.tui.screens.setup_screen import SetupScreen
+        from careterm.tui.screens.unlock_screen import UnlockScreen
+
+        assert self.home is not None, "CaretermApp needs a home or a store"
+        if has_store(self.home):
+            self.push_screen(UnlockScreen(self.home))
+        else:
+            self.push_screen(SetupScreen(self.home))
+
+    def install_store(self, store: Store, *, notice: str = "") -> None:
+        """Use the unlocked ``store``: show the board, start the clock and the refresher."""
+        self._use_store(store)
+        settings = store.settings()
+        self.privacy = bool(settings.get("privacy_default"))
+        self.board = BoardScreen()
+        if len(self.screen_stack) > 1:
+            self.switch_screen(self.board)
+        else:
+            self.push_screen(self.board)
+        if notice:
+            self.board.call_after_refresh(self.board.hint, notice)
+        if not self._timers_started:
+            self._timers_started = True
+            self.set_interval(self.tick_seconds, self._tick, name="tick")
+            self.set_interval(self.refresh_seconds, self._background_refresh, name="refresh")
+            idle = self.idle_lock_seconds()
+            if idle:
+                self.set_interval(min(1.0, idle / 2), self._lock_if_idle, name="idle-lock")
+        self._background_refresh(initial=True)
+        if not self.demo:
+            self._look_for_draft()
+
+    def _use_store(self, store: Store) -> None:
+        """Take ``store`` as the open store (first unlock, or after the lock screen)."""
+        self.store = store
+        self.store_home = store.home
+        self.team_name = str(store.meta.get("team") or "")
+        self.member_name = store.member
+        self.ack_target = store.ack_target()
+        settings = store.settings()
+        try:
+            team_idle = float(settings.get("lock_after_seconds") or 0)
+        except (TypeError, ValueError):
+            team_idle = float(300)
+        self._team_lock_after = team_idle if team_idle > 0 else None
+        self.sync_status.configured = team_sync.shared_folder(store) is not None
+        self._sync_wanted = True
+        self._versions = {}
+        self._update_status_bars()
+
+    def idle_lock_seconds(self) -> float | None:
+        """Idle seconds before the lock screen: ``--lock-after``, else the team setting."""
+        if self.lock_after:
+            return float(self.lock_after)
+        return self._team_lock_after
+
+    # ------------------------------------------------------------ privacy
+
+    def action_toggle_privacy(self) -> None:
+        """p: hide names, contacts and the reporter (or show them again)."""
+        if self.store is not None and not self.locked:
+            self.privacy = not self.privacy
+
+    def watch_privacy(self, privacy: bool) -> None:
+        """Say so in the title and the status bar; every screen redraws its names."""
+        self.sub_title = "PRIVACY" if privacy else ""
+        for screen in self.screen_stack:
+            if screen.is_mounted:
+                screen.post_message(PrivacyToggled(privacy))
+        self._update_status_bars()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """p is offered only with reports to hide, and not where p is typed (capture)."""
+        if action == "toggle_privacy":
+            from careterm.tui.screens.capture_screen import CaptureScreen
+
+            return (self.store is not None and not self.locked
+                    and not isinstance(self.screen, CaptureScreen))
+        return True
+
+    # ------------------------------------------------------------ status bar
+
+    def _wants_status_bar(self) -> bool:
+        return self.sync_status.configured or self.privacy
+
+    @staticmethod
+    def _takes_status_bar(screen: Screen[Any]) -> bool:
+        from careterm.tui.screens.lock_screen import LockScreen
+        from careterm.tui.screens.setup_screen import SetupScreen
+        from careterm.tui.screens.unlock_screen import UnlockScreen
+
+        return not isinstance(screen, ModalScreen | LockScreen | UnlockScreen | SetupScreen)
+
+    def _screen_changed(self, screen: Screen[Any]) -> None:
+        if self._wants_status_bar():
+            self.call_after_refresh(self._attach_status_bar, screen)
+
+    def _attach_status_bar(self, screen: Screen[Any]) -> None:
+        """Give a full screen the status bar (above its footer) when there is sync or privacy."""
+        if (not self._wants_status_bar() or not screen.is_mounted
+                or not self._takes_status_bar(screen) or screen.query(StatusBar)):
+            return
+        bar = StatusBar(classes="status-bar")
+        bar.show(self.sync_status.line(privacy=self.privacy))
+        screen.mount(bar)
+
+    def _update_status_bars(self) -> None:
+        """Show the latest sync status on every screen's status bar."""
+        wanted = self._wants_status_bar()
+        line = self.sync_status.line(privacy=self.privacy)
+        for screen in self.screen_stack:
+            if not screen.is_mounted:
+                continue
+            bars = list(screen.query(StatusBar))
+            if wanted and not bars:
+                self._attach_status_bar(screen)
+            for bar in bars:
+                bar.display = wanted
+                bar.show(line)
+
+    # ------------------------------------------------------------ locking
+
+    async def on_event(self, event: events.Event) -> None:
+        """Any key, paste or mouse press counts as activity (for the idle lock)."""
+        if isinstance(event, events.Key | events.MouseDown | events.Paste):
+            self._last_input = time.monotonic()
+        await super().on_event(event)
+
+    def _lock_if_idle(self) -> None:
+        idle = self.idle_lock_seconds()
+        if idle and not self.locked and time.monotonic() - self._last_input >= idle:
+            self.action_lock()
+
+    def action_lock(self) -> None:
+        """ctrl+l: cover everything with the lock screen and drop the key at once."""
+        from careterm.tui.screens.capture_screen import CaptureScreen
+        from careterm.tui.screens.lock_screen import LockScreen
+
+        store = self.store
+        if store is None or self.locked:
+            return
+        self.locked = True
+        self.push_screen(LockScreen())
+        self.refresh_bindings()
+        if self.demo or store.key is None or store.home is None:
+            return  # nothing to drop: a throwaway demo key, or a store only in memory
+        if self.board is not None and self.board.is_mounted:
+            self._selected_before_lock = self.board.table.selected_id()
+        # Forms being typed are sealed under the key before it goes, then blanked.
+        forms_key = subkey(store.key, "locked-forms")
+        drafts: list[dict[str, Any]] = []
+        self._sealed_forms = []
+        for screen in self.screen_stack:
+            if isinstance(screen, CaptureScreen) and screen.is_mounted:
+                state = screen.take_form_for_lock()
+                payload = json.dumps(state, ensure_ascii=False).encode("utf-8", "surrogatepass")
+                self._sealed_forms.append((screen, seal(forms_key, payload,
+                                                        LOCKED_FORMS_PURPOSE)))
+                if (not screen.editing and not screen.saving
+                        and not draft.form_is_empty(state["form"])):
+                    drafts.append(state["form"])
+        del forms_key
+        # The decrypted snapshot goes too; screens underneath redraw empty.
+        self.incidents = {}
+        self._versions = {}
+        for screen in self.screen_stack:
+            redraw = getattr(screen, "redraw", None)
+            if redraw is not None and screen.is_mounted and not isinstance(screen, LockScreen):
+                redraw(None)
+        self._drop_key(store, drafts[-1] if drafts else None)
+
+    @work(group="lock")
+    async def _drop_key(self, store: Store, form: dict[str, Any] | None) -> None:
+        """Let store work already under way finish, keep the draft, then close the store."""
+        busy = [w for w in self.workers if not w.is_finished
+                and w.group not in ("lock", "unlock", "default")]
+        store_users = [w for w in busy if w.group in ("store", "draft", "refresh")]
+        if store_users:
+            await self.workers.wait_for_complete(store_users)
+        others = [w for w in busy if w not in store_users]
+        if others:
+            # Screens' own readers (handover, report…) finish in moments; never wait forever.
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self.workers.wait_for_complete(others), OTHER_WORKERS_WAIT)
+        await asyncio.to_thread(self._close_for_lock, store, form)
+        if self.locked and self.store is store:
+            self.store = None
+
+    def _close_for_lock(self, store: Store, form: dict[str, Any] | None) -> None:
+        with self.store_lock:
+            if form is not None:
+                try:
+                    draft.save_draft(store, form)
+                except CaretermError:
+                    pass  # the sealed copy in memory still brings the form back
+            store.close()
+
+    def key_rederived(self, store: Store) -> None:
+        """The lock screen derived the key again: back to exactly where the user was.
+
+        (The store opened before the lock is closed by :meth:`_drop_key`.)
+        """
+        self._use_store(store)
+        if store.key is not None:
+            forms_key = subkey(store.key, "locked-forms")
+            for screen, sealed in self._sealed_forms:
+                try:
+                    state = json.loads(unseal(forms_key, sealed, LOCKED_FORMS_PURPOSE))
+                except (Unsealable, ValueError):
+                    continue  # cannot happen with the same key; the draft file remains
+                restore = getattr(screen, "restore_form_after_lock", None)
+                if restore is not None and screen.is_mounted:
+                    restore(state)
+        self._sealed_forms = []
+        self.unlocked()
+        if self.board is not None and self._selected_before_lock:
+            self.board.select_when_shown(self._selected_before_lock)
+        self._selected_before_lock = None
+        self._background_refresh(initial=True)
+
+    def unlocked(self) -> None:
+        """The lock screen was lifted: back to exactly where the user was."""
+        from careterm.tui.screens.lock_screen import LockScreen
+
+        if isinstance(self.screen, LockScreen):
+            self.pop_screen()
+        self.locked = False
+        self._last_input = time.monotonic()
+        self.refresh_bindings()
+        pending, self._after_unlock = self._after_unlock, []
+        for action in pending:
+            action()
+
+    # ------------------------------------------------------------ live board
+
+    def _tick(self) -> None:
+        """Ages and escalation move on, without a key being pressed."""
+        if self.locked:
+            return
+        for screen in self.screen_stack:
+            tick = getattr(screen, "tick", None)
+            if tick is not None and screen.is_mounted:
+                tick()
+
+    @work(thread=True, group="refresh")
+    def _background_refresh(self, initial: bool = False) -> None:
+        """Re-read the store (picks up other careterm processes), sync; post what changed.
+
+        This is the one periodic place that talks to the outside world: sync
+        (publish and merge through the shared folder) runs here, every
+        ``sync_seconds`` and right after every save (:meth:`refresh_now`).
+        A call while a refresh runs makes that refresh go round once more.
+        """
+        if not self._refresh_gate.acquire(blocking=False):
+            self._refresh_again = True
+            return  # the running refresh goes round again
+        try:
+            while True:
+                self._refresh_again = False
+                self._refresh_once(initial)
+                initial = False
+                if not self._refresh_again or self.locked:
+                    break
+        finally:
+            self._refresh_gate.release()
+
+    def _sync_due(self) -> bool:
+        return self.sync_status.configured and (
+            self._sync_wanted or time.monotonic() - self._last_sync_try >= self.sync_seconds)
+
+    def _refresh_once(self, initial: bool) -> None:
+        store = self.store
+        if store is None or self.locked:
+            return
+        report: team_sync.SyncReport | None = None
+        failure = ""
+        try:
+            with self.store_lock:
+                if self.locked or self.store is not store:
+                    return  # locked meanwhile: the key is being dropped
+                if self._sync_due():
+                    self._sync_wanted = False
+                    self._last_sync_try = time.monotonic()
+                    report, failure = _run_sync(store)
+                store.refresh()
+                snapshot = dict(store.incidents())
+        except CaretermError as error:
+            self.post_message(RefreshFailed(str(error)))
+            return
+        changed = {inc_id for inc_id, incident in snapshot.items()
+                   if self._versions.get(inc_id) != len(incident.changes)}
+        if changed or initial:
+            self._versions = {inc_id: len(incident.changes)
+                              for inc_id, incident in snapshot.items()}
+            self.post_message(IncidentsRefreshed(snapshot, changed, initial))
+        if report is not None:
+            self.post_message(SyncFinished(report))
+        elif failure:
+            self.post_message(SyncFailed(failure))
+
+    def refresh_now(self) -> None:
+        """Re-read the store and sync at once (after this app stored something)."""
+        self._sync_wanted = True
+        self._background_refresh()
+
+    def on_incidents_refreshed(self, message: IncidentsRefreshed) -> None:
+        """Show the new snapshot on every screen that shows incidents."""
+        if self.locked:
+            return  # read before the lock: not shown, it comes again after unlock
+        self.incidents = message.incidents
+        if self.store is not None:
+            self.ack_target = self.store.ack_target()
+        changed = None if message.initial else message.changed
+        for screen in self.screen_stack:
+            redraw = getattr(screen, "redraw", None)
+            if redraw is not None and screen.is_mounted:
+                redraw(changed)
+
+    def on_refresh_failed(self, message: RefreshFailed) -> None:
+        """Keep showing what we had, and say why it is not fresh."""
+        if self.board is not None and self.board.is_mounted:
+            self.board.hint(f"could not re-read the store: {message.reason}", style="bold")
+
+    def on_sync_finished(self, message: SyncFinished) -> None:
+        """Show when sync last worked, the peers and anything skipped."""
+        self.sync_status.succeeded(message.report)
+        self._update_status_bars()
+        received = [line for line in getattr(message.report, "lines", list)()
+                    if " from " in line or " updated by " in line]
+        if received and self.board is not None and self.board.is_mounted and not self.locked:
+            self.board.hint("sync: " + "; ".join(received))
+
+    def on_sync_failed(self, message: SyncFailed) -> None:
+        """Say on the status bar why sync did not run; local work carries on."""
+        self.sync_status.failed(message.reason)
+        self._update_status_bars()
+
+    # ------------------------------------------------------------ actions
+
+    @work(thread=True, group="store")
+    def store_action(self, target: Screen[Any], description: str,
+                   action: Callable[..., Any], incident_id: str, *args: Any) -> None:
+        """Run a core action in a thread; post IncidentUpdated(Failed) to ``target``."""
+        try:
+            with self.store_lock:
+                if self.store is None or self.locked:
+                    raise CaretermError("careterm was locked before this was stored; "
+                                        "do it again")
+                result = action(self.store, incident_id, *args)
+        except CaretermError as error:
+            target.post_message(IncidentUpdateFailed(incident_id, str(error)))
+        else:
+            target.post_message(IncidentUpdated(incident_id, description, result))
+
+    def ask_acknowledge(self, incident_id: str, screen: Screen[Any] | None = None) -> None:
+        """Ask how the acknowledgement reached the reporter, then record it."""
+        from careterm.tui.screens.choice_modal import ChoiceModal
+
+        incident = self.incidents.get(incident_id)
+        target = screen or self.screen
+        if incident is not None and incident.acknowledged:
+            hint = getattr(target, "hint", None)
+            if hint is not None:
+                hint(f"{incident_id} was already acknowledged by "
+                     f"{incident.acknowledged_by or '?'}")
+            return
+
+        def chosen(via: str | None) -> None:
+            if via:
+                self.store_action(target, f"acknowledged ({via})", incidents.acknowledge,
+                                incident_id, via)
+
+        self.push_screen(ChoiceModal(f"Acknowledge {incident_id}: how did it reach the reporter?",
+                                     ACK_CHOICES), chosen)
+
+    def open_incident(self, incident_id: str) -> None:
+        """Show one report."""
+        from careterm.tui.screens.incident_screen import IncidentScreen
+
+        self.push_screen(IncidentScreen(incident_id))
+
+    def capture_saved(self, capture: Screen[Any], captured: incidents.Captured) -> None:
+        """After a save: back to the board, which selects the new report."""
+        if self.locked:
+            # Saved just as the app locked: finish when the user is back.
+            self._after_unlock.append(lambda: self.capture_saved(capture, captured))
+            return
+        self.back_to_board()
+        if self.board is None:
+            return
+        notice = f"saved {captured.id} · urgency {captured.urgency}"
+        if captured.notices:
+            notice += " · " + "; ".join(captured.notices)
+        self.board.hint(notice)
+        self.board.select_when_shown(captured.id)
+        self.refresh_now()
+
+    def action_done(self, description: str) -> None:
+        """An edit was stored: refresh and say so on the screen below."""
+        self.refresh_now()
+        if len(self.screen_stack) >= 2:
+            hint = getattr(self.screen_stack[-2], "hint", None)
+            if hint is not None:
+                hint(description)
+
+    def back_to_board(self) -> None:
+        """Close every screen above the board (never the lock screen)."""
+        if self.board is None or self.locked:
+            return
+        while len(self.screen_stack) > 1 and self.screen is not self.board:
+            self.pop_screen()
+
+    # ------------------------------------------------------------ drafts
+
+    @work(thread=True, group="draft")
+    def _look_for_draft(self) -> None:
+        """After unlocking: is there a report that was being typed?"""
+        store = self.store
+        if store is None:
+            return
+        try:
+            with self.store_lock:
+                record = draft.load_draft(store)
+        except CaretermError as error:
+            with self.store_lock:
+                moved = draft.set_aside_damaged(store)
+            where = f"; it was kept as {moved.name}" if moved else ""
+            self.post_message(DraftUnreadable(f"{error}{where}"))
+            return
+        if record and not draft.form_is_empty(record.get("form") or {}):
+            self.post_message(DraftFound(record))
+
+    def on_draft_found(self, message: DraftFound) -> None:
+        """Offer to resume the draft."""
+        from careterm.tui.screens.capture_screen import CaptureScreen
+        from careterm.tui.screens.choice_modal import ChoiceModal
+
+        form = draft.normalise_form(message.record.get("form") or {})
+        what = form["what"].strip().splitlines()[0] if form["what"].strip() else "(no text)"
+        note = f"kept {message.record.get('saved_at', '?')[:16].replace('T', ' ')}: {what[:60]}"
+
+        def chosen(answer: str | None) -> None:
+            if answer == "resume":
+                self.push_screen(CaptureScreen(form=form))
+            elif answer == "discard":
+                self.forget_draft()
+            else:
+                # There is one draft per laptop: the next capture continues it.
+                self.kept_draft = form
+
+        self.push_screen(ChoiceModal("A report was being written. Resume it?",
+                                     [("resume", "Resume it"),
+                                      ("later", "Not now (keep the draft)"),
+                                      ("discard", "Discard it")], note=note), chosen)
+
+    def on_draft_unreadable(self, message: DraftUnreadable) -> None:
+        """Say so; the damaged file was set aside, not overwritten."""
+        if self.board is not None:
+            self.board.hint(f"capture draft unreadable: {message.reason}", style="bold")
+
+    @work(thread=True, group="draft")
+    def forget_draft(self) -> None:
+        """Delete the capture draft."""
+        if self.store is not None:
+            with self.store_lock:
+                draft.clear_draft(self.store)
+
+    # ------------------------------------------------------------ keys and commands
+
+    def action_capture(self) -> None:
+        """Quick capture of a new report."""
+        from careterm.tui.screens.capture_screen import CaptureScreen
+
+        if self.store is None or isinstance(self.screen, CaptureScreen):
+            return
+        form, self.kept_draft = self.kept_draft, None
+        self.push_screen(CaptureScreen(form=form))
+
+    def action_board(self) -> None:
+        """Back to the board."""
+        self.back_to_board()
+
+    def action_help(self) -> None:
+        """Every key."""
+        from careterm.tui.screens.help_screen import HelpScreen
+
+        if not isinstance(self.screen, HelpScreen):
+            self.push_screen(HelpScreen())
+
+    def set_board_filter(self, spec: FilterSpec) -> None:
+        """Show the board with ``spec``."""
+        self.back_to_board()
+        if self.board is not None:
+            self.board.set_filter(spec)
+
+    def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
+        """The command palette: careterm's main actions, then Textual's (none while locked)."""
+        if self.locked:
+            return
+        if self.store is not None:
+            yield SystemCommand("New report", "Quick capture of a report (n)",
+                                self.action_capture)
+            yield SystemCommand("Board", "The triage board of open reports",
+                                self.action_board)
+            yield SystemCommand("Filter: unacknowledged only",
+                                "Only reports nobody has acknowledged yet",
+                                lambda: self.set_board_filter(FilterSpec(unacked_only=True)))
+            yield SystemCommand("Filter: critical only", "Only critical reports",
+                                lambda: self.set_board_filter(FilterSpec(urgency="critical")))
+            yield SystemCommand("Filter: clear", "Show every open report",
+                                lambda: self.set_board_filter(FilterSpec()))
+            yield SystemCommand("Privacy mode", "Hide names, contacts and reporters (p)",
+                                self.action_toggle_privacy)
+            yield SystemCommand("Lock", "Lock careterm now (ctrl+l)", self.action_lock)
+            if self.board is not None:
+                yield SystemCommand("Filter…", "Unacknowledged, urgency, status, search (f)",
+                                    self._filter_dialog)
+        yield SystemCommand("Help", "Every key (?)", self.action_help)
+        yield from super().get_system_commands(screen)
+
+    def _filter_dialog(self) -> None:
+        self.back_to_board()
+        if self.board is not None:
+            self.board.action_filters()
+
+    def close_store(self) -> None:
+        """Drop decrypted data and keys from memory."""
+        if self.store is not None:
+            with self.store_lock:
+                self.store.close()
+            self.store = None
+
+
+def _run_sync(store: Store) -> tuple[team_sync.SyncReport | None, str]:
+    """One sync (in the refresh worker): the report, or why it did not run (one line)."""
+    try:
+        return team_sync.sync(store), ""
+    except CaretermError as error:
+        reason = str(error)
+    except OSError as error:
+        reason = f"shared folder not usable ({error.strerror or error})"
+    # "…; nothing was synced and nothing on this laptop was changed" is the status bar's
+    # whole point: keep the first part, which says what is wrong.
+    return None, reason.split("; nothing was synced")[0]
+
+
+def run_app(home: Path, lock_after: float | None = None) -> int:
+    """Run the app on the store in ``home`` (unlock screen first; setup when there is none)."""
+    app = CaretermApp(home, lock_after=lock_after)
+    try:
+        result = app.run()
+    finally:
+        app.close_store()
+    return int(result or 0)
+
+
+def open_demo_store(home: Path, count: int) -> Store:
+    """A new store in ``home`` with ``count`` fictional reports, opened without asking."""
+    from careterm.actions import demo
+
+    # Nobody ever types this passphrase: the demo store is thrown away on exit.
+    store = Store.create(home, secrets.token_urlsafe(32), member=demo.DEMO_MEMBERS[0],
+                         team="Example Con CARE (demo)", limits="interactive")
+    demo.seed_demo(store, count, members=demo.DEMO_MEMBERS)
+    return store
+
+
+def run_demo(incidents: int = 12, lock_after: float | None = None) -> int:
+    """Run the app on a throwaway store in a temp folder, removed on exit."""
+    from careterm.actions.demo import MAX_DEMO_INCIDENTS
+
+    if not 0 <= incidents <= MAX_DEMO_INCIDENTS:
+        print(f"careterm: --incidents must be between 0 and {MAX_DEMO_INCIDENTS:,}",
+              file=sys.stderr)
+        return 2
+    folder = Path(tempfile.mkdtemp(prefix="careterm-demo-"))
+    app: CaretermApp | None = None
+    previous = {sig: signal.getsignal(sig) for sig in (signal.SIGHUP, signal.SIGTERM)}
+
+    def leave(signum: int, frame: object) -> None:
+        # A closed terminal or a kill: unwind so the temp folder is removed
+        # (a second signal must not interrupt that clean-up).
+        for sig in previous:
+            signal.signal(sig, signal.SIG_IGN)
+        raise SystemExit(128 + signum)
+
+    for sig in previous:
+        signal.signal(sig, leave)
+    try:
+        if incidents > 500:
+            print(f"Preparing {incidents:,} fictional reports…", file=sys.stderr)
+        store = open_demo_store(folder / "home", incidents)
+        app = CaretermApp(store=store, demo=True, lock_after=lock_after)
+        result = app.run()
+        return int(result or 0)
+    finally:
+        if app is not None:
+            app.close_store()
+        shutil.rmtree(folder, ignore_errors=True)
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)

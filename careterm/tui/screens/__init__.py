@@ -1,0 +1,1 @@
+"""One screen per module; screens hold no rules and reach the app through messages."""

@@ -1,0 +1,414 @@
+"""Small forms for the casework record: review, resolution, conflict, conversation,
+acting alone, support, informing the reporter and the public statement.
+
+Each form calls one :mod:`careterm.core.casework` function in a thread worker.
+When the core refuses the input, the form stays open with the reason on it
+and everything typed kept; when it is stored, the form closes with a line
+describing what was recorded (the incident view shows it on its hint line).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import TYPE_CHECKING, Any
+
+from rich.text import Text
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.screen import ModalScreen
+from textual.widget import Widget
+from textual.widgets import Input, Label, Select, SelectionList, Static
+
+from careterm.actions import casework as casework_actions
+from careterm.core import casework, vocabulary
+from careterm.core.model import Incident
+from careterm.core.textsafe import visible
+from careterm.core.vocabulary import SUPPORT_KINDS, SUPPORT_LABELS
+from careterm.errors import CaretermError
+from careterm.tui.messages import CaseworkRefused, CaseworkSaved
+from careterm.tui.widgets.form_input import FormInput
+from careterm.tui.widgets.hint_line import HintLine
+
+if TYPE_CHECKING:
+    from careterm.tui.app import CaretermApp
+
+
+FORM_HINT = "tab / enter next field · ctrl+s saves · esc cancels"
+
+
+def _names(text: str) -> list[str]:
+    """Names typed separated by commas."""
+    return [name.strip() for name in text.split(",") if name.strip()]
+
+
+def _or_none(text: str) -> str | None:
+    return text if text.strip() else None
+
+
+class CaseworkForm(ModalScreen[str | None]):
+    """A casework form for one report. Subclasses list their fields and say what to store.
+
+    Dismisses with a description of what was stored, or ``None`` on escape.
+    """
+
+    DEFAULT_CSS = """
+    CaseworkForm .field-label { width: 16; }
+    CaseworkForm #form-note { color: $text-muted; margin-bottom: 1; }
+    CaseworkForm #form-error { height: auto; color: $warning; text-style: bold; }
+    CaseworkForm SelectionList { height: auto; max-height: 9; border: none; padding: 0; }
+    """
+    BINDINGS = [Binding("escape", "cancel", "cancel"),
+                Binding("ctrl+s", "save", "save", priority=True)]
+    FORM_TITLE = "Casework"
+
+    app: CaretermApp  # type: ignore[assignment]
+
+    def __init__(self, incident: Incident, *, member: str = "", private: bool = False) -> None:
+        super().__init__()
+        self.incident = incident
+        self.member = member
+        self.private = private
+        self.saving = False
+
+    # ------------------------------------------------------------ layout
+
+    def compose(self) -> ComposeResult:
+        """Title, optional note, the fields, the refusal line and a hint."""
+        with Vertical(id="dialog", classes="dialog wide"):
+            yield Static(Text.assemble((f"{self.FORM_TITLE} · ", "bold"),
+                                       (self.incident.id, "bold")), id="dialog-title")
+            note = self.note()
+            if note:
+                yield Static(Text(note), id="form-note")
+            yield from self.fields()
+            yield Static(id="form-error")
+            yield HintLine(Text(FORM_HINT, style="dim"), id="dialog-hint")
+
+    def note(self) -> str:
+        """A line of context above the fields (already visible text), or ``""``."""
+        return ""
+
+    def fields(self) -> Iterator[Widget]:
+        """The form's rows."""
+        raise NotImplementedError
+
+    @staticmethod
+    def row(label: str, widget: Widget) -> Horizontal:
+        """One labelled field."""
+        return Horizontal(Label(label, classes="field-label"), widget, classes="field-row")
+
+    @staticmethod
+    def text_input(field_id: str, value: str | None = None, placeholder: str = "") -> FormInput:
+        """A one-line text field."""
+        return FormInput(value or "", placeholder=placeholder, id=field_id)
+
+    def value(self, field_id: str) -> str:
+        """The text of an input."""
+        return self.query_one(f"#{field_id}", Input).value
+
+    def choice(self, field_id: str) -> str | None:
+        """The value of a Select (``None`` when nothing is chosen)."""
+        value = self.query_one(f"#{field_id}", Select).value
+        return value if isinstance(value, str) else None
+
+    def on_mount(self) -> None:
+        """Start in the first field."""
+        first = next(iter(self.query("Input, Select, SelectionList")), None)
+        if first is not None:
+            first.focus()
+
+    # ------------------------------------------------------------ saving
+
+    def store(self) -> tuple[Callable[..., Any], tuple[Any, ...], dict[str, Any]]:
+        """The casework function to call and its arguments (after the store and id)."""
+        raise NotImplementedError
+
+    def describe(self, result: Any) -> str:
+        """What was stored, in a few words, for the incident view's hint line."""
+        return "recorded"
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        """Enter moves on; in the last field it saves."""
+        event.stop()
+        inputs = list(self.query(Input))
+        if inputs and event.input is inputs[-1]:
+            self.action_save()
+        else:
+            self.focus_next()
+
+    def action_save(self) -> None:
+        """Store what the form holds (in a thread); the form stays until it is stored."""
+        if self.saving:
+            return
+        self.saving = True
+        self.query_one("#form-error", Static).update("")
+        action, args, kwargs = self.store()
+        self._store(action, args, kwargs)
+
+    @work(thread=True, group="casework-form")
+    def _store(self, action: Callable[..., Any], args: tuple[Any, ...],
+               kwargs: dict[str, Any]) -> None:
+        try:
+            with self.app.store_lock:
+                result = action(self.app.store, self.incident.id, *args, **kwargs)
+        except CaretermError as error:
+            self.post_message(CaseworkRefused(str(error)))
+        else:
+            self.post_message(CaseworkSaved(self.incident.id, "", result))
+
+    def on_casework_refused(self, message: CaseworkRefused) -> None:
+        """Say why on the form; everything typed stays."""
+        self.saving = False
+        self.query_one("#form-error", Static).update(
+            Text(f"Not saved: {visible(message.reason, one_line=True)}"))
+
+    def on_casework_saved(self, message: CaseworkSaved) -> None:
+        """Close, saying what was recorded."""
+        self.dismiss(self.describe(message.result))
+
+    def action_cancel(self) -> None:
+        """Escape: nothing is stored."""
+        self.dismiss(None)
+
+
+class ReviewForm(CaseworkForm):
+    """The review record from the team's review meeting."""
+
+    FORM_TITLE = "Review"
+
+    def fields(self) -> Iterator[Widget]:
+        """Finding, violation, who acted badly, reasoning (filled with what is recorded)."""
+        review = casework.review(self.incident)
+        yield self.row("what happened", self.text_input(
+            "f-finding", review["finding"], "the team's finding"))
+        yield self.row("CoC violation?", Select(
+            [(vocabulary.VIOLATION_LABELS[v] if v != "yes" else "yes, a violation", v)
+             for v in vocabulary.VIOLATIONS],
+            prompt="not decided", value=review["violation"] or Select.NULL, id="f-violation"))
+        if self.private and review["actors"]:
+            # Privacy mode: the names are not put on screen; empty keeps them as they are.
+            yield self.row("who acted badly", self.text_input(
+                "f-actors", "", "hidden in privacy mode · empty keeps them"))
+        else:
+            yield self.row("who acted badly", self.text_input(
+                "f-actors", ", ".join(review["actors"]), "names, separated by commas"))
+        yield self.row("reasoning", self.text_input(
+            "f-reason", review["reason"], "why the team decided so"))
+
+    def store(self) -> tuple[Callable[..., Any], tuple[Any, ...], dict[str, Any]]:
+        """:func:`careterm.actions.casework.record_review` with every answer."""
+        actors_text = self.value("f-actors")
+        keep_actors = self.private and not actors_text.strip()
+        return casework_actions.record_review, (), {
+            "finding": self.value("f-finding"),
+            "violation": self.choice("f-violation") or "",
+            "actors": None if keep_actors else _names(actors_text),
+            "reason": self.value("f-reason"),
+        }
+
+    def describe(self, result: Any) -> str:
+        """Which answers changed."""
+        return f"review: {', '.join(result)} recorded" if result else "review: nothing changed"
+
+
+class ResolutionForm(CaseworkForm):
+    """The team's resolution: one or more of the guide's, or other with a description."""
+
+    FORM_TITLE = "Resolution"
+
+    def note(self) -> str:
+        """How the list works."""
+        return "space ticks one · more than one may apply · the report moves to decided"
+
+    def fields(self) -> Iterator[Widget]:
+        """The resolutions as a checkbox list, then the description for other."""
+        current = casework.resolutions(self.incident)
+        yield SelectionList[str](
+            *[(vocabulary.RESOLUTION_LABELS[name], name, name in current)
+              for name in vocabulary.RESOLUTIONS], id="f-resolutions")
+        yield self.row("other", self.text_input(
+            "f-other", self.incident.extra.get("resolution_other"),
+            "describe it (needed for other)"))
+
+    def store(self) -> tuple[Callable[..., Any], tuple[Any, ...], dict[str, Any]]:
+        """:func:`careterm.actions.casework.record_resolution`."""
+        chosen = list(self.query_one("#f-resolutions", SelectionList).selected)
+        other = _or_none(self.value("f-other"))
+        return casework_actions.record_resolution, (chosen,), {"other": other}
+
+    def describe(self, result: Any) -> str:
+        """The resolutions recorded."""
+        return "resolution recorded: " + ", ".join(result)
+
+
+class ConflictForm(CaseworkForm):
+    """A conflict of interest declared by a member."""
+
+    FORM_TITLE = "Conflict of interest"
+
+    def fields(self) -> Iterator[Widget]:
+        """Who has the conflict, and why."""
+        yield self.row("member", self.text_input("f-member", self.member, "the CARE member"))
+        yield self.row("reason", self.text_input(
+            "f-reason", None, "e.g. works with the reported person"))
+
+    def store(self) -> tuple[Callable[..., Any], tuple[Any, ...], dict[str, Any]]:
+        """:func:`careterm.actions.casework.declare_conflict`."""
+        return casework_actions.declare_conflict, (self.value("f-member"),
+                                                   self.value("f-reason")), {}
+
+    def describe(self, result: Any) -> str:
+        """Whose conflict."""
+        return f"conflict of interest declared for {self.value('f-member').strip()}"
+
+
+class ConversationForm(CaseworkForm):
+    """A conversation held as part of the case."""
+
+    FORM_TITLE = "Conversation"
+
+    def note(self) -> str:
+        """The guide's two-member rule."""
+        return "The guide asks for two CARE members when talking with the reported person."
+
+    def fields(self) -> Iterator[Widget]:
+        """With whom, their role, members present, when, notes."""
+        yield self.row("with", self.text_input(
+            "f-with", None, "a name, or e.g. the reporter, a witness"))
+        yield self.row("they are", Select(
+            [(vocabulary.CONVERSATION_KIND_LABELS[k], k) for k in vocabulary.CONVERSATION_KINDS],
+            prompt="tell from the words", id="f-kind"))
+        yield self.row("CARE present", self.text_input(
+            "f-members", self.member, "names, separated by commas"))
+        yield self.row("when", self.text_input("f-when", None, "e.g. 10 min ago · empty: now"))
+        yield self.row("notes", self.text_input("f-notes", None, "what was said"))
+
+    def store(self) -> tuple[Callable[..., Any], tuple[Any, ...], dict[str, Any]]:
+        """:func:`careterm.actions.casework.record_conversation`."""
+        return casework_actions.record_conversation, (self.value("f-with"),
+                                                      self.value("f-members")), {
+            "notes": _or_none(self.value("f-notes")), "kind": self.choice("f-kind"),
+            "at": _or_none(self.value("f-when")),
+        }
+
+    def describe(self, result: Any) -> str:
+        """Recorded, and the first warning it raised."""
+        if result:
+            return f"conversation recorded · ⚠ {result[0]}"
+        return "conversation recorded"
+
+
+class UnilateralForm(CaseworkForm):
+    """An action one member took alone in an urgent case."""
+
+    FORM_TITLE = "Acted alone"
+
+    def fields(self) -> Iterator[Widget]:
+        """What was done, and whom they consulted."""
+        yield self.row("what was done", self.text_input(
+            "f-action", None, "e.g. asked the person to leave the social"))
+        yield self.row("consulted", self.text_input(
+            "f-consulted", None, "who was consulted · empty: nobody could be reached"))
+
+    def store(self) -> tuple[Callable[..., Any], tuple[Any, ...], dict[str, Any]]:
+        """:func:`careterm.actions.casework.record_unilateral`."""
+        return casework_actions.record_unilateral, (self.value("f-action"),), {
+            "consulted": _or_none(self.value("f-consulted"))}
+
+    def describe(self, result: Any) -> str:
+        """Recorded."""
+        return "action taken alone recorded"
+
+
+class SupportForm(CaseworkForm):
+    """Support for the reporter: requested, arranged or declined."""
+
+    FORM_TITLE = "Support for the reporter"
+
+    def note(self) -> str:
+        """Support is offered, never required."""
+        return "Offer it; never a required step."
+
+    def fields(self) -> Iterator[Widget]:
+        """Which support, its state, who, when, notes."""
+        yield self.row("support", Select(
+            [(SUPPORT_LABELS[k], k) for k in SUPPORT_KINDS], prompt="choose", id="f-kind"))
+        yield self.row("state", Select(
+            [(s, s) for s in vocabulary.SUPPORT_STATES], prompt="choose", id="f-state"))
+        yield self.row("who", self.text_input("f-who", None, "who arranged it · empty: you"))
+        yield self.row("when", self.text_input("f-when", None, "e.g. 14:00 · empty: now"))
+        yield self.row("notes", self.text_input("f-notes", None, ""))
+
+    def store(self) -> tuple[Callable[..., Any], tuple[Any, ...], dict[str, Any]]:
+        """:func:`careterm.actions.casework.record_support`."""
+        return casework_actions.record_support, (self.choice("f-kind"), self.choice("f-state")), {
+            "who": _or_none(self.value("f-who")), "at": _or_none(self.value("f-when")),
+            "notes": _or_none(self.value("f-notes"))}
+
+    def describe(self, result: Any) -> str:
+        """Which support, which state."""
+        kind = self.choice("f-kind") or ""
+        return f"support: {SUPPORT_LABELS.get(kind, kind)} {self.choice('f-state') or ''}"
+
+
+class InformedForm(CaseworkForm):
+    """The reporter was told the resolution."""
+
+    FORM_TITLE = "Reporter informed"
+
+    def note(self) -> str:
+        """The resolution they were told about."""
+        chosen = casework.resolution_list(self.incident)
+        if not chosen:
+            return "No resolution is recorded yet (v records it)."
+        return "Resolution: " + "; ".join(
+            item["label"] + (f": {visible(item['text'])}" if item.get("text") else "")
+            for item in chosen)
+
+    def fields(self) -> Iterator[Widget]:
+        """How, and what they were told."""
+        yield self.row("how", self.text_input(
+            "f-how", None, "e.g. in person at the info desk; or: could not be reached"))
+        yield self.row("told", self.text_input("f-told", None, "what they were told"))
+
+    def store(self) -> tuple[Callable[..., Any], tuple[Any, ...], dict[str, Any]]:
+        """:func:`careterm.actions.casework.record_informed`."""
+        return casework_actions.record_informed, (self.value("f-how"),), {
+            "told": _or_none(self.value("f-told"))}
+
+    def describe(self, result: Any) -> str:
+        """Recorded."""
+        return "reporter informed, recorded"
+
+
+class StatementForm(CaseworkForm):
+    """The team's decision on a public statement."""
+
+    FORM_TITLE = "Public statement"
+
+    def note(self) -> str:
+        """A team decision."""
+        return "A decision of the team: name the members who took it."
+
+    def fields(self) -> Iterator[Widget]:
+        """Level, text, members (filled with what is recorded)."""
+        current = casework.statement(self.incident) or {}
+        yield self.row("statement", Select(
+            [(level, level) for level in vocabulary.STATEMENT_LEVELS], prompt="choose",
+            value=current.get("level") or Select.NULL, id="f-level"))
+        yield self.row("text", self.text_input("f-text", current.get("text"),
+                                               "the statement (none: leave empty)"))
+        yield self.row("decided by", self.text_input(
+            "f-members", ", ".join(current.get("members") or []) or self.member,
+            "members, separated by commas"))
+
+    def store(self) -> tuple[Callable[..., Any], tuple[Any, ...], dict[str, Any]]:
+        """:func:`careterm.actions.casework.record_statement`."""
+        return casework_actions.record_statement, (self.choice("f-level"),), {
+            "text": _or_none(self.value("f-text")), "members": _names(self.value("f-members"))}
+
+    def describe(self, result: Any) -> str:
+        """The decision."""
+        return f"public statement: {self.choice('f-level')}"

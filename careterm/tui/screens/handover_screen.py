@@ -1,0 +1,156 @@
+"""Handover: one page for a lead starting a shift.
+
+What is unacknowledged, waiting for a decision, waiting to inform the
+reporter, and everything open, from :func:`careterm.core.casework.handover`.
+The lists are gathered in a thread worker (under the store lock) and drawn
+when they arrive; they are gathered again when reports change, and each
+minute so ages stay true.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import VerticalScroll
+from textual.widgets import Footer, Static
+
+from careterm.core import casework, clock, vocabulary
+from careterm.core.textsafe import visible
+from careterm.store.store import Store
+from careterm.tui.messages import HandoverGathered
+from careterm.tui.screens.casework_commands import CaseworkCommands
+from careterm.tui.screens.gathering_screen import GatheringScreen
+from careterm.tui.widgets.board_table import INFORM_STYLE, URGENCY_STYLES
+from careterm.tui.widgets.hint_line import HintLine
+
+if TYPE_CHECKING:
+    from careterm.tui.app import CaretermApp
+
+
+REGATHER_SECONDS = 60.0
+"""A clock tick gathers the lists again at most this often (ages move by the minute)."""
+
+
+SECTIONS = (
+    ("unacknowledged", "Unacknowledged", "nobody has acknowledged these to the reporter yet"),
+    ("waiting_for_decision", "Waiting for a decision", "acknowledged, no resolution in force"),
+    ("waiting_to_inform", "Waiting to inform the reporter",
+     "a resolution is decided; the reporter has not been told"),
+    ("open", "Everything open", "in board order"),
+)
+"""Handover list key, heading, and what it means."""
+
+
+def summary_line(item: dict[str, Any]) -> Text:
+    """One report as one line: id, urgency, status, how long, flags, what."""
+    line = Text(end="")
+    line.append(f"  {item['id']:<7}", style="bold")
+    line.append(f"{item['urgency']:<9}", style=URGENCY_STYLES.get(item["urgency"], ""))
+    line.append(f"{item['status']:<13}")
+    if item["acknowledged"]:
+        line.append(f"{'age ' + item['age']:<16}", style="dim")
+    else:
+        line.append(f"{'unacked ' + item['waiting']:<16}", style="bold")
+    if item["needs_informing"]:
+        line.append("✉ inform ", style=INFORM_STYLE)
+    if item["warnings"]:
+        count = item["warnings"]
+        line.append(f"⚠ {count} warning{'s' if count != 1 else ''} ", style="bold")
+    if item["category"]:
+        line.append(f"[{vocabulary.CATEGORY_LABELS.get(item['category'], item['category'])}] ",
+                    style="dim")
+    line.append(visible(item["what"], one_line=True))
+    return line
+
+
+def handover_text(handover: dict[str, Any], now: datetime, team: str = "") -> Text:
+    """The handover page as one Text (one line per report: the view cuts them to fit)."""
+    out = Text()
+    out.append("Handover", style="bold underline")
+    if team:
+        out.append(f" · {visible(team, one_line=True)}", style="bold")
+    out.append(f" · {now:%a %d %b %H:%M}\n", style="dim")
+    out.append(handover["header"] + "\n\n", style="bold")
+    for key, heading, meaning in SECTIONS:
+        items = handover[key]
+        out.append(f"{heading} ({len(items)})", style="bold")
+        out.append(f"  {meaning}\n", style="dim")
+        if not items:
+            out.append("  none\n", style="dim")
+        for item in items:
+            out.append_text(summary_line(item))
+            out.append("\n")
+        out.append("\n")
+    out.rstrip()
+    return out
+
+
+class HandoverScreen(GatheringScreen):
+    """The handover page (key ``h`` on the board, or the command palette)."""
+
+    BINDINGS = [
+        Binding("escape", "back", "back"),
+        Binding("h", "back", "back", show=False),
+        Binding("question_mark", "app.help", "help"),
+    ]
+    COMMANDS = {CaseworkCommands}
+    DEFAULT_CSS = """
+    HandoverScreen #handover-scroll { height: 1fr; padding: 0 1; }
+    HandoverScreen #handover { text-wrap: nowrap; text-overflow: ellipsis; }
+    """
+
+    app: CaretermApp  # type: ignore[assignment]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.handover: dict[str, Any] | None = None
+        self._gathered_at = 0.0
+
+    def compose(self) -> ComposeResult:
+        """The page, scrollable, a hint line and the footer."""
+        with VerticalScroll(id="handover-scroll"):
+            yield Static(Text("gathering…", style="dim"), id="handover")
+        yield HintLine(id="handover-hint")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        """Gather the lists."""
+        self.query_one("#handover-scroll").focus()
+        self.gather()
+
+    def gathered(self, store: Store) -> HandoverGathered:
+        """The lists, from the store."""
+        return HandoverGathered(casework.handover(store.incidents(), clock.now()))
+
+    def on_handover_gathered(self, message: HandoverGathered) -> None:
+        """Draw the lists."""
+        self.handover = message.handover
+        self._gathered_at = clock.now().timestamp()
+        self.draw()
+
+    def draw(self) -> None:
+        """Show what was gathered at the current width."""
+        if self.handover is None or not self.query("#handover"):
+            return
+        self.query_one("#handover", Static).update(
+            handover_text(self.handover, clock.now(), self.app.team_name))
+
+    def tick(self) -> None:
+        """Ages move on: gather again now and then."""
+        if clock.now().timestamp() - self._gathered_at >= REGATHER_SECONDS:
+            self.gather()
+
+    def action_back(self) -> None:
+        """Back to where the lead was."""
+        self.dismiss()
+
+
+def open_handover(app: Any) -> None:
+    """Show the handover page (from the board's ``h`` or the command palette)."""
+    if getattr(app, "store", None) is None or isinstance(app.screen, HandoverScreen):
+        return
+    app.push_screen(HandoverScreen())

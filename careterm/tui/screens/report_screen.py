@@ -1,0 +1,99 @@
+"""A preview of the anonymised transparency report, as the team would publish it.
+
+The figures come from :func:`careterm.views.report.transparency_report` and the
+text from :func:`careterm.views.report.render_markdown`: counts only, every word
+from careterm's own vocabulary, never from what anyone typed. Worked out in
+a thread worker under the store lock.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import VerticalScroll
+from textual.widgets import Footer, Markdown, Static
+
+from careterm.core import clock
+from careterm.store.store import Store
+from careterm.tui.messages import ReportGathered
+from careterm.tui.screens.casework_commands import CaseworkCommands
+from careterm.tui.screens.gathering_screen import GatheringScreen
+from careterm.tui.widgets.hint_line import HintLine
+from careterm.views.report import THRESHOLD, render_markdown, transparency_report
+
+if TYPE_CHECKING:
+    from careterm.tui.app import CaretermApp
+
+
+PREVIEW_NOTE = (
+    "ANONYMISED PREVIEW · counts only: no names, contacts, places, free text or times; "
+    f"categories and resolutions with fewer than {THRESHOLD} reports count as \"other\"."
+)
+
+
+PUBLISH_HINT = "esc back · to publish: careterm report --format md (or json)"
+
+
+class ReportScreen(GatheringScreen):
+    """The transparency report preview (key ``T`` on the board, or the command palette)."""
+
+    DEFAULT_CSS = """
+    ReportScreen #report-note {
+        height: auto;
+        padding: 0 1;
+        background: $primary-background;
+        text-style: bold;
+    }
+    ReportScreen #report-scroll { height: 1fr; }
+    ReportScreen Markdown { margin: 0; padding: 0 1; }
+    """
+    BINDINGS = [
+        Binding("escape", "back", "back"),
+        Binding("T", "back", "back", show=False),
+        Binding("question_mark", "app.help", "help"),
+    ]
+    COMMANDS = {CaseworkCommands}
+
+    app: CaretermApp  # type: ignore[assignment]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.markdown = ""
+
+    def compose(self) -> ComposeResult:
+        """The note that it is anonymised, the report, a hint line and the footer."""
+        yield Static(Text(PREVIEW_NOTE), id="report-note")
+        with VerticalScroll(id="report-scroll"):
+            yield Markdown("", id="report")
+        yield HintLine(Text(PUBLISH_HINT, style="dim"), id="report-hint")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        """Work out the report."""
+        self.query_one("#report-scroll").focus()
+        self.gather()
+
+    def gathered(self, store: Store) -> ReportGathered:
+        """Count the reports."""
+        return ReportGathered(render_markdown(transparency_report(store.incidents(),
+                                                                  clock.now())))
+
+    async def on_report_gathered(self, message: ReportGathered) -> None:
+        """Show the report."""
+        if message.markdown != self.markdown and self.query("#report"):
+            self.markdown = message.markdown
+            await self.query_one("#report", Markdown).update(message.markdown)
+
+    def action_back(self) -> None:
+        """Back to where the user was."""
+        self.dismiss()
+
+
+def open_report_preview(app: Any) -> None:
+    """Show the transparency report preview (board's ``T`` or the command palette)."""
+    if getattr(app, "store", None) is None or isinstance(app.screen, ReportScreen):
+        return
+    app.push_screen(ReportScreen())

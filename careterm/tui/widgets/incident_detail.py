@@ -1,0 +1,458 @@
+"""The incident view's body: warnings, every field, the casework record, notes and timeline.
+
+Built as rich ``Text`` from plain values: whatever a report contains is shown
+literally (markup, escape sequences and bidi controls made visible).
+
+In privacy mode (someone stands beside the desk) the people in the report
+are reduced to initials and the contact to bullets, wherever their recorded
+text appears in the view: the fields, the review's "who acted badly", the
+conversations, the warnings, the notes and the timeline (old values too).
+What happened, where, and the rest of the record stay, so the team can work.
+"""
+
+from __future__ import annotations
+
+import re
+import textwrap
+from datetime import datetime, timedelta
+from typing import Any
+
+from rich.text import Text
+from textual.widgets import Static
+
+from careterm.core import casework, vocabulary
+from careterm.core.model import Incident
+from careterm.core.textsafe import visible
+from careterm.core.timeline import timeline_entries
+from careterm.core.vocabulary import FIELD_LABELS, SOURCE_LABELS, SUPPORT_KINDS
+from careterm.core.whentext import describe_when
+from careterm.tui.widgets.board_table import ACK_STYLES, INFORM_STYLE, URGENCY_STYLES
+from careterm.views.board import ack_cell, age_cell
+from careterm.views.privacy import PRIVATE_FIELDS, initials, private_value
+
+LABEL_WIDTH = 16
+
+
+SHOWN_FIELDS = ("what", "who", "when_text", "where", "ongoing", "contact", "reporter", "source")
+
+
+WARNING_STYLE = "bold black on #ffb000"
+"""Standing warnings: colour, and the ⚠ symbol and words."""
+
+
+CASEWORK_KEYS = (("c", "category"), ("x", "conflict"), ("t", "conversation"),
+                 ("l", "acted alone"), ("g", "support"), ("r", "review"),
+                 ("v", "resolution"), ("i", "reporter informed"), ("m", "statement"))
+"""The incident view's casework keys, in the order its sections are shown."""
+
+
+_NAME_PARTS = re.compile(r"[(),;/]|\band\b")
+
+
+LONG_VALUE = 300
+"""Recorded values longer than this are hidden by plain replacement (no regex built)."""
+
+
+class Redactor:
+    """Replaces the recorded text of the people in a report by initials (contacts by
+    bullets) wherever it appears. ``Redactor.none()`` changes nothing."""
+
+    def __init__(self, replacements: dict[str, str]) -> None:
+        self.replacements = {k: v for k, v in replacements.items() if k.strip()}
+        ordered = sorted(self.replacements, key=len, reverse=True)
+        # A pasted statement as "who" is replaced as plain text, not built into the pattern.
+        self.long = [k for k in ordered if len(k) > LONG_VALUE]
+        short = [k for k in ordered if len(k) <= LONG_VALUE]
+        self.pattern = (re.compile("|".join(rf"(?<!\w){re.escape(k)}(?!\w)" for k in short))
+                        if short else None)
+
+    @classmethod
+    def none(cls) -> Redactor:
+        """A redactor that shows everything."""
+        return cls({})
+
+    @classmethod
+    def for_incident(cls, incident: Incident) -> Redactor:
+        """Every value the private fields ever held, the review's actors and the people
+        conversations were held with (names only: "the reporter" stays readable)."""
+        found: dict[str, str] = {}
+
+        def person(text: Any) -> None:
+            if not isinstance(text, str) or not text.strip():
+                return
+            found.setdefault(text.strip(), initials(text))
+            # "Dee Fictional (attendee, red hoodie)": the name alone is hidden too.
+            for part in _NAME_PARTS.split(text):
+                part = part.strip()
+                if len(part) >= 3 and any(word[:1].isupper() for word in part.split()):
+                    found.setdefault(part, initials(part))
+
+        history = incident.history
+        for name in PRIVATE_FIELDS:
+            for value in [getattr(incident, name, None),
+                          *(v.value for v in history.get(name, []))]:
+                if isinstance(value, str) and value.strip():
+                    if name == "contact":
+                        found[value.strip()] = private_value("contact", value)
+                    else:
+                        person(value)
+        for value in history.get("review_actors", []):
+            for actor in value.value if isinstance(value.value, list) else []:
+                person(actor)
+        for entry in incident.entries.get("conversation", []):
+            who = entry.data.get("with")
+            if isinstance(who, str) and any(w[:1].isupper() for w in who.split()):
+                person(who)
+        return cls(found)
+
+    def __call__(self, text: str) -> str:
+        """``text`` with every recorded name and contact replaced."""
+        if not text:
+            return text
+        for value in self.long:
+            text = text.replace(value, self.replacements[value])
+        if self.pattern is None:
+            return text
+        return self.pattern.sub(lambda m: self.replacements[m.group(0)], text)
+
+
+SHOWN_CHARACTERS = 20_000
+"""Longer texts (a pasted 1 MB statement) are cut on screen, which stays fast; the
+record keeps everything and ``careterm export ID`` prints it whole."""
+
+
+def _capped(text: str) -> str:
+    if len(text) <= SHOWN_CHARACTERS:
+        return text
+    rest = len(text) - SHOWN_CHARACTERS
+    return f"{text[:SHOWN_CHARACTERS]}… ({rest:,} more characters: 'careterm export' shows all)"
+
+
+def _indented(text: str, width: int | None, indent: int = LABEL_WIDTH + 2) -> str:
+    """Wrap ``text`` to ``width`` with continuation lines under the value column."""
+    if not width or width < 20:
+        return text
+    lines: list[str] = []
+    for paragraph in text.splitlines() or [""]:
+        lines.extend(textwrap.wrap(paragraph, width=width, break_long_words=True,
+                                   replace_whitespace=False) or [""])
+    return ("\n" + " " * indent).join(lines)
+
+
+def _stamp(at: datetime | None, now: datetime) -> str:
+    return describe_when(at, now) if at else "?"
+
+
+def _iso_stamp(at: str | None, now: datetime) -> str:
+    if not at:
+        return "?"
+    try:
+        return describe_when(datetime.fromisoformat(at), now)
+    except ValueError:
+        return visible(at, one_line=True)
+
+
+class _Writer:
+    """Appends labelled, wrapped, redacted lines to one Text."""
+
+    def __init__(self, out: Text, width: int | None, redact: Redactor) -> None:
+        self.out = out
+        self.width = width
+        self.value_width = width - LABEL_WIDTH - 2 if width else None
+        self.redact = redact
+
+    def user(self, text: Any, one_line: bool = False) -> str:
+        """User text, redacted and made visible."""
+        return visible(self.redact(_capped(str(text))), one_line=one_line)
+
+    def label(self, label: str) -> None:
+        self.out.append(f"{label:>{LABEL_WIDTH}}  ", style="bold")
+
+    def cont(self) -> None:
+        """The label column of a continuation line."""
+        self.out.append(" " * (LABEL_WIDTH + 2))
+
+    def wrapped(self, text: str, style: str = "") -> None:
+        """Already-visible text, wrapped under the value column, then a newline."""
+        self.out.append(_indented(text, self.value_width), style=style)
+        self.out.append("\n")
+
+    def block(self, text: str, indent: int, style: str = "", bullet: str = "") -> None:
+        """Already-visible text indented by ``indent`` on every line (after an optional
+        ``bullet`` on the first), then a newline."""
+        self.out.append(" " * indent + bullet, style=style)
+        indent += len(bullet)
+        wrapped = _indented(text, self.width - indent, indent) if self.width else text
+        self.out.append(wrapped, style=style)
+        self.out.append("\n")
+
+    def empty(self, key: str, what: str) -> None:
+        self.out.append("—", style="dim")
+        self.out.append(f"  {key} {what}\n", style="dim italic")
+
+
+def _value(incident: Incident, name: str, now: datetime, width: int | None,
+           private: bool, redact: Redactor) -> Text:
+    if name in incident.marks:
+        return Text(f"({incident.marks[name]})", style="italic")
+    if name == "when_text":
+        if not incident.when_text:
+            return Text("—", style="dim")
+        text = Text(visible(incident.when_text))
+        if incident.when is not None:
+            text.append(f"  ({describe_when(incident.when, now)})", style="dim")
+        else:
+            text.append("  (kept as text)", style="dim")
+        return text
+    value = getattr(incident, name)
+    if name == "source" and value:
+        value = SOURCE_LABELS.get(value, value)
+    if value in (None, ""):
+        return Text("—", style="dim")
+    if private and name in PRIVATE_FIELDS:
+        return Text(private_value(name, str(value)), style="italic")
+    return Text(_indented(visible(redact(_capped(str(value)))), width))
+
+
+def _warnings(w: _Writer, incident: Incident, member: str | None) -> None:
+    """Standing warnings first, loud: the record keeps them until the cause is gone."""
+    own = casework.member_conflict_warning(incident, member) if member else None
+    standing = casework.incident_warnings(incident)
+    if own:
+        w.out.append(" ⚠ YOUR CONFLICT OF INTEREST ", style=WARNING_STYLE)
+        w.out.append("\n")
+        w.block(w.user(own), 2, style="bold")
+        w.out.append("\n")
+    if standing:
+        w.out.append(f" ⚠ WARNINGS ({len(standing)}) ", style=WARNING_STYLE)
+        w.out.append("\n")
+        for warning in standing:
+            w.block(w.user(warning), 2, style="bold", bullet="⚠ ")
+        w.out.append("\n")
+
+
+def _casework(w: _Writer, incident: Incident, now: datetime, private: bool) -> None:
+    out = w.out
+    out.append("Casework\n", style="bold underline")
+    w.block(" · ".join(f"{key} {what}" for key, what in CASEWORK_KEYS), 2, style="dim")
+
+    w.label("status")
+    out.append(vocabulary.STATUS_LABELS.get(incident.status, incident.status) + "\n")
+
+    w.label("category")
+    category = casework.category(incident)
+    if category:
+        out.append(vocabulary.CATEGORY_LABELS[category] + "\n")
+    else:
+        w.empty("c", "sets it")
+
+    w.label("conflicts")
+    conflicts = casework.conflicts_for(incident)
+    if not conflicts:
+        w.empty("x", "declares one")
+    for index, item in enumerate(conflicts):
+        if index:
+            w.cont()
+        w.wrapped(f"{w.user(item['member'], True)}: {w.user(item['reason'])} "
+                  f"(declared by {w.user(item['by'] or '?', True)}, "
+                  f"{_iso_stamp(item['at'], now)})")
+
+    w.label("conversations")
+    talks = casework.conversations(incident)
+    if not talks:
+        w.empty("t", "records one")
+    for index, talk in enumerate(talks):
+        if index:
+            w.cont()
+        kind = vocabulary.CONVERSATION_KIND_LABELS.get(talk["kind"], "someone else")
+        with_whom = (initials(talk["with"]) if private else w.user(talk["with"], True))
+        when = _iso_stamp(talk["held_at"], now)
+        if talk.get("held_text"):
+            when += f" ({w.user(talk['held_text'], True)})"
+        present = ", ".join(w.user(m, True) for m in talk["members"]) or "nobody recorded"
+        w.wrapped(f"{when} with {with_whom} ({kind}) · present: {present}")
+        if talk.get("notes"):
+            w.cont()
+            w.wrapped(w.user(talk["notes"]), style="italic")
+        for warning in talk["warnings"]:
+            w.cont()
+            out.append("⚠ ", style="bold")
+            w.wrapped(w.user(warning), style="bold")
+
+    w.label("acted alone")
+    alone = casework.unilateral_actions(incident)
+    if not alone:
+        w.empty("l", "records one")
+    for index, item in enumerate(alone):
+        if index:
+            w.cont()
+        w.wrapped(f"{w.user(item['by'] or '?', True)}, {_iso_stamp(item['at'], now)}: "
+                  f"{w.user(item['action'])} · consulted: {w.user(item['consulted'])}")
+
+    w.label("support")
+    support = casework.support_status(incident)
+    if not support:
+        w.empty("g", "records it (never required)")
+    for index, kind in enumerate(k for k in SUPPORT_KINDS if k in support):
+        if index:
+            w.cont()
+        item = support[kind]
+        who = f" by {w.user(item['who'], True)}" if item.get("who") else ""
+        line = f"{item['label']}: {item['state']}{who}, {_iso_stamp(item['at'], now)}"
+        if item.get("notes"):
+            line += f" · {w.user(item['notes'])}"
+        w.wrapped(line)
+
+    review = casework.review(incident)
+    w.label("review")
+    if not any((review["finding"], review["violation"], review["actors"], review["reason"])):
+        w.empty("r", "fills it in")
+    else:
+        lines = []
+        if review["finding"]:
+            lines.append(f"what happened: {w.user(review['finding'])}")
+        if review["violation"]:
+            lines.append(f"Code of Conduct violation: {w.user(review['violation'], True)}")
+        if review["actors"]:
+            actors = (", ".join(initials(a) for a in review["actors"]) if private
+                      else ", ".join(w.user(a, True) for a in review["actors"]))
+            lines.append(f"who acted badly: {actors}")
+        if review["reason"]:
+            lines.append(f"reasoning: {w.user(review['reason'])}")
+        for index, line in enumerate(lines):
+            if index:
+                w.cont()
+            w.wrapped(line)
+
+    w.label("resolution")
+    chosen = casework.resolution_list(incident)
+    if not chosen:
+        w.empty("v", "records the team's decision")
+    else:
+        last = incident.history["resolutions"][-1]
+        for item in chosen:
+            text = item["label"]
+            if item["name"] == "other" and item.get("text"):
+                text += f": {w.user(item['text'])}"
+            w.wrapped(f"• {text}")
+            w.cont()
+        w.wrapped(f"decided, recorded by {w.user(last.by or '?', True)}, "
+                  f"{_stamp(last.at, now)}", style="dim")
+
+    w.label("reporter told")
+    told = casework.informed_records(incident)
+    if casework.needs_informing(incident):
+        out.append("✉ not yet", style=INFORM_STYLE)
+        out.append(" · the reporter is still to be told the resolution · i records it\n",
+                   style="bold")
+        if told:
+            w.cont()
+    elif not told:
+        w.empty("i", "records it, once a resolution is decided")
+    for index, item in enumerate(told):
+        if index:
+            w.cont()
+        line = (f"{_iso_stamp(item['at'], now)} by {w.user(item['by'] or '?', True)} "
+                f"· how: {w.user(item['how'])}")
+        if item.get("told"):
+            line += f" · told: {w.user(item['told'])}"
+        w.wrapped(line)
+
+    w.label("statement")
+    decided = casework.statement(incident)
+    if decided is None:
+        w.empty("m", "records the team's decision")
+    else:
+        line = f"{decided['level']}"
+        if decided.get("text"):
+            line += f": {w.user(decided['text'])}"
+        members = ", ".join(w.user(m, True) for m in decided["members"])
+        line += f" · decided by {members or 'the team'}"
+        line += (f" (recorded by {w.user(decided['by'] or '?', True)}, "
+                 f"{_iso_stamp(decided['at'], now)})")
+        w.wrapped(line)
+    out.append("\n")
+
+
+def incident_text(incident: Incident, now: datetime, target: timedelta,
+                  width: int | None = None, *, private: bool = False,
+                  member: str | None = None) -> Text:
+    """The whole incident as one Text for a scrolling view ``width`` cells wide.
+
+    ``private``: privacy mode (names as initials, contacts as bullets).
+    ``member``: the member looking at it (warned about their own declared conflict).
+    """
+    redact = Redactor.for_incident(incident) if private else Redactor.none()
+    out = Text()
+    w = _Writer(out, width, redact)
+    ack = ack_cell(incident, now, target)
+    out.append(incident.id, style="bold")
+    out.append("  ")
+    out.append(incident.urgency, style=URGENCY_STYLES.get(incident.urgency, "") or "bold")
+    out.append(f" · {incident.status} · ")
+    out.append(ack.text, style=INFORM_STYLE if ack.inform else ACK_STYLES[ack.level])
+    out.append(f" · reported {age_cell(incident, now)} ago", style="dim")
+    out.append("\n")
+    taken = f"taken by {visible(incident.created_by or '?')} at {_stamp(incident.created_at, now)}"
+    if incident.acknowledged:
+        via = f" ({incident.acknowledged_via})" if incident.acknowledged_via else ""
+        taken += (f" · acknowledged by {visible(incident.acknowledged_by or '?')} at "
+                  f"{_stamp(incident.acknowledged_at, now)}{via}")
+    out.append(taken + "\n\n", style="dim")
+
+    _warnings(w, incident, member)
+
+    for name in SHOWN_FIELDS:
+        w.label(FIELD_LABELS[name])
+        out.append_text(_value(incident, name, now, w.value_width, private, redact))
+        out.append("\n")
+
+    missing = incident.missing()
+    w.label("missing")
+    if missing:
+        out.append(", ".join(f"{FIELD_LABELS.get(k, k)} ({v})" for k, v in missing.items()),
+                   style="italic")
+    else:
+        out.append("nothing", style="dim")
+    out.append("\n\n")
+
+    _casework(w, incident, now, private)
+
+    out.append(f"Notes ({len(incident.notes)})\n", style="bold underline")
+    if not incident.notes:
+        out.append("  none yet · o adds one\n", style="dim")
+    for note in incident.notes:
+        out.append(f"  {_stamp(note.at, now)} · {visible(note.author)}\n", style="dim")
+        for line in w.user(note.text).splitlines() or [""]:
+            out.append(f"    {line}\n")
+    out.append("\n")
+
+    out.append("Timeline\n", style="bold underline")
+    for entry in timeline_entries(incident):
+        out.append(f"  {_stamp(entry['at'], now):<18}", style="dim")
+        out.append(f"{visible(entry['by'] or '?', one_line=True)}: ", style="bold")
+        out.append(w.user(entry["text"], one_line=True))
+        out.append("\n")
+    return out
+
+
+class IncidentDetail(Static):
+    """Shows one incident (re-rendered when it changes, the clock ticks or privacy
+    mode is switched)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._shown: tuple[Any, ...] | None = None
+
+    def show(self, incident: Incident, now: datetime, target: timedelta, *,
+             private: bool = False, member: str | None = None) -> None:
+        """Render ``incident`` as of ``now``."""
+        self._shown = (incident, now, target, private, member)
+        self.update(incident_text(incident, now, target, self.size.width or None,
+                                  private=private, member=member))
+
+    def on_resize(self) -> None:
+        """Wrap again when the width changes (a scrollbar appearing narrows the view)."""
+        if self._shown is not None:
+            incident, now, target, private, member = self._shown
+            self.show(incident, now, target, private=private, member=member)

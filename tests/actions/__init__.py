@@ -1,0 +1,1 @@
+"""Every write a member makes: capture, casework, import, the demo."""

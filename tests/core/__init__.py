@@ -1,0 +1,1 @@
+"""Pure rules: the model and its fold, merge laws, ids, time and literal text."""

@@ -1,0 +1,1 @@
+"""This laptop's encrypted files: store, storage, draft, backups and faults."""

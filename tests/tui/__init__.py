@@ -1,0 +1,1 @@
+"""The Textual app through Pilot, and snapshots (slow: run alone with pytest tests/tui)."""

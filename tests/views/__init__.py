@@ -1,0 +1,1 @@
+"""Text both faces show: records, privacy masking, report, export."""
