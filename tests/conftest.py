@@ -44,11 +44,15 @@ def home(tmp_path: Path, frozen_clock: clock.FrozenClock) -> Path:
 
 @pytest.fixture
 def cli(home: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]):
-    """Run ``careterm --home HOME ...`` in this process (frozen clock, test passphrase)."""
-    monkeypatch.setenv("CARETERM_PASSPHRASE", PASSPHRASE)
+    """Run ``careterm --home HOME ...`` in this process (frozen clock, test passphrase).
+
+    The passphrase is set again before every call: careterm takes it out of the
+    environment when it reads it, as it would at a real command line.
+    """
     monkeypatch.delenv("CARETERM_HOME", raising=False)
 
     def run(*args: str) -> Result:
+        monkeypatch.setenv("CARETERM_PASSPHRASE", PASSPHRASE)
         code = main(["--home", str(home), *args])
         captured = capsys.readouterr()
         return Result(code, captured.out, captured.err)

@@ -1,5 +1,5 @@
-"""This laptop's encrypted files: the one safe-write helper, crypto, the TinyDB
-storage and store, the capture draft and backups.
+"""This laptop's encrypted files: the one safe-write module (files), crypto, the
+TinyDB storage and store, the capture draft and backups.
 
 ``store`` imports :mod:`careterm.core` (and :mod:`careterm.errors`), nothing higher.
 """

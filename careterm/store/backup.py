@@ -2,8 +2,9 @@
 
 A backup file is one JSON line of header (format and the passphrase-wrapped
 data key, exactly as in the home's key file) followed by the whole store,
-sealed with a key derived from the data key. Nothing in it is readable
-without the team passphrase.
+sealed with a key derived from the data key, written atomically (fsynced, by
+:mod:`careterm.store.files`). Nothing in it is readable without the team
+passphrase.
 
 Restore never loses data: into an empty home it recreates the store; into a
 home with the same team key it *merges* the backup's changes (a change
@@ -26,7 +27,7 @@ import nacl.signing
 from careterm.core import clock, ids
 from careterm.errors import CaretermError, InvalidInput, StoreDamaged
 from careterm.store.crypto import KeyEnvelope, Unsealable, seal, subkey, unseal
-from careterm.store.storage import atomic_write
+from careterm.store.files import atomic_write
 from careterm.store.store import Store, has_store, home_lock, read_envelope, write_envelope
 
 MAGIC = "careterm-backup"

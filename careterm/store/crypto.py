@@ -8,7 +8,7 @@
   XChaCha20-Poly1305 (``Aead``), with the file's purpose as associated data so
   one encrypted file can never be passed off as another.
 
-Nothing here writes to disk; :mod:`careterm.store.storage` and :mod:`careterm.store.store` do.
+Nothing here writes to disk; every file is written by :mod:`careterm.store.files`.
 """
 
 from __future__ import annotations

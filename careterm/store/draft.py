@@ -1,9 +1,10 @@
 """The capture form as it is being typed, kept encrypted so a crash loses nothing.
 
 The draft lives in ``<home>/draft.ct``, sealed with a subkey of the store's
-data key (``subkey(key, "draft")``) and written atomically. A store that
-lives only in memory keeps its draft in memory too. There is one draft per
-laptop: the info desk captures one report at a time.
+data key (``subkey(key, "draft")``) and replaced atomically (fsynced, by
+:mod:`careterm.store.files`). A store that lives only in memory keeps its
+draft in memory too. There is one draft per laptop: the info desk captures
+one report at a time.
 
 A draft is a plain dict (what the form held); this module does not look
 inside it beyond JSON.
@@ -25,7 +26,7 @@ from careterm.core.vocabulary import MARKS, SUPPORT_ALIASES, SUPPORT_KINDS, SUPP
 from careterm.core.whentext import describe_when, parse_when
 from careterm.errors import StoreDamaged
 from careterm.store.crypto import Unsealable, seal, subkey, unseal
-from careterm.store.storage import atomic_write
+from careterm.store.files import atomic_write
 from careterm.store.store import Store
 
 DRAFT_FILE = "draft.ct"

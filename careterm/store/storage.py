@@ -1,7 +1,9 @@
 """TinyDB storages: the encrypted file storage careterm uses, and memory for tests.
 
 TinyDB never sees PyNaCl: :class:`EncryptedStorage` turns TinyDB's dict into
-JSON, seals it and writes it atomically; on read it authenticates and decrypts.
+JSON, seals it and writes it (snapshots replaced atomically, journal records
+appended, both fsynced, through :mod:`careterm.store.files`); on read it
+authenticates and decrypts.
 """
 
 from __future__ import annotations
@@ -15,40 +17,11 @@ from typing import Any
 
 from tinydb.storages import MemoryStorage, Storage
 
-from careterm.errors import StorageFailed, StoreDamaged
+from careterm.errors import StoreDamaged
 from careterm.store.crypto import Unsealable, seal, unseal
+from careterm.store.files import append_at, atomic_write
 
 STORE_PURPOSE = b"careterm/store/v1"
-
-
-def atomic_write(path: Path, data: bytes) -> None:
-    """Replace ``path`` with ``data`` so that a crash leaves the old or the new file, never half.
-
-    Temp file in the same folder, fsync, ``os.replace``, fsync the folder.
-    Raises :class:`StorageFailed` (and leaves ``path`` untouched) when the disk refuses.
-    """
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    try:
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        try:
-            view = memoryview(data)
-            while view:
-                written = os.write(fd, view)
-                view = view[written:]
-            os.fsync(fd)
-        finally:
-            os.close(fd)
-        os.replace(tmp, path)
-    except OSError as exc:
-        with contextlib.suppress(OSError):
-            tmp.unlink()
-        raise StorageFailed(path, exc.strerror or str(exc)) from exc
-    with contextlib.suppress(OSError):
-        dir_fd = os.open(path.parent, os.O_RDONLY)
-        try:
-            os.fsync(dir_fd)
-        finally:
-            os.close(dir_fd)
 
 
 class VersionedStorage(Storage):
@@ -99,8 +72,8 @@ class EncryptedStorage(VersionedStorage):
     naming the file, and nothing is written over it.
 
     The decrypted data is cached and re-read only when the files change
-    (another careterm process wrote them); a journal that only grew is read
-    from where the cache left off.
+    (another careterm process wrote them); of a journal that only grew, only
+    the new records are read.
     """
 
     def __init__(self, path: str | os.PathLike[str], key: bytes,
@@ -256,7 +229,7 @@ class EncryptedStorage(VersionedStorage):
         for name, table in data.items():
             old = self._persisted.get(name)
             if old is not None and name in self._append_only:
-                if len(table) < len(old) or any(key not in table for key in old):
+                if len(table) < len(old) or not old.keys() <= table.keys():
                     return None  # something was removed: rewrite everything
                 added = {key: doc for key, doc in table.items() if key not in old}
                 if added:
@@ -269,27 +242,14 @@ class EncryptedStorage(VersionedStorage):
 
     def _append(self, payload: bytes) -> None:
         blob = seal(self._key, payload, self._record_aad(self._journal_index))
-        header = JOURNAL_MAGIC + self._snapshot_id
-        try:
-            fd = os.open(self.journal_path, os.O_RDWR | os.O_CREAT, 0o600)
-            try:
-                if self._journal_offset == 0:
-                    os.ftruncate(fd, 0)  # a stale or empty journal: start it afresh
-                    os.write(fd, header)
-                    self._journal_offset = len(header)
-                else:
-                    os.ftruncate(fd, self._journal_offset)  # cut a torn tail off
-                os.lseek(fd, self._journal_offset, os.SEEK_SET)
-                entry = len(blob).to_bytes(4, "big") + blob
-                view = memoryview(entry)
-                while view:
-                    view = view[os.write(fd, view):]
-                os.fsync(fd)
-            finally:
-                os.close(fd)
-        except OSError as exc:
-            raise StorageFailed(self.journal_path, exc.strerror or str(exc)) from exc
-        self._journal_offset += len(entry)
+        entry = len(blob).to_bytes(4, "big") + blob
+        if self._journal_offset == 0:
+            # A stale or empty journal: start it afresh, with this snapshot's header.
+            start, data = 0, JOURNAL_MAGIC + self._snapshot_id + entry
+        else:
+            start, data = self._journal_offset, entry  # cutting a torn tail off
+        append_at(self.journal_path, start, data)
+        self._journal_offset = start + len(data)
         self._journal_index += 1
         self._journal_sig = _signature(self.journal_path)
 
@@ -297,7 +257,8 @@ class EncryptedStorage(VersionedStorage):
         snapshot_id = os.urandom(SNAPSHOT_ID_BYTES)
         blob = seal(self._key, _dumps({"id": snapshot_id.hex(), "data": data}), self._purpose)
         atomic_write(self.path, blob)
-        # The old journal now names an old snapshot, so it is ignored; empty it.
+        # The old journal now names an old snapshot, so it is ignored; empty it (no
+        # fsync needed: should the emptying be lost, the journal is still ignored).
         with contextlib.suppress(OSError):
             os.truncate(self.journal_path, 0)
         self._snapshot_id = snapshot_id

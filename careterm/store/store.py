@@ -11,9 +11,15 @@ A *home* folder holds::
     lock           taken with flock() around every read-modify-write
     sync.lock      one sync at a time
 
+Every one of them that holds data is written through :mod:`careterm.store.files`
+(replaced atomically or appended to, and fsynced).
+
 The database has two tables: ``changes`` (the change records of
 :mod:`careterm.core.model`, never edited) and ``meta`` (this laptop's member,
 device and team settings). Incidents are folded from changes, never stored.
+:class:`ChangeMaker` stamps new changes with ids and clock stamps the store
+hands out (:meth:`Store.next_change_id`, :meth:`Store.next_incident_id`,
+:meth:`Store.clock_stamp`), kept ahead of everything stored.
 """
 
 from __future__ import annotations
@@ -29,6 +35,7 @@ from itertools import islice
 from pathlib import Path
 from typing import Any
 
+from platformdirs import user_data_dir
 from tinydb import TinyDB
 from tinydb.table import Table
 
@@ -37,6 +44,7 @@ from careterm.core.hlc import HybridClock, parse_stamp
 from careterm.core.model import Fold, Incident
 from careterm.errors import NoStore, StoreDamaged, StoreExists, UnknownIncident
 from careterm.store.crypto import KeyEnvelope, subkey
+from careterm.store.files import atomic_write
 from careterm.store.storage import CountingMemoryStorage, EncryptedStorage, VersionedStorage
 
 KEY_FILE = "careterm.key"
@@ -69,8 +77,6 @@ def default_home() -> Path:
     env = os.environ.get("CARETERM_HOME")
     if env:
         return Path(env)
-    from platformdirs import user_data_dir
-
     return Path(user_data_dir("careterm", appauthor=False))
 
 
@@ -95,8 +101,6 @@ def read_envelope(home: Path) -> KeyEnvelope:
 
 def write_envelope(home: Path, envelope: KeyEnvelope) -> None:
     """Write the key envelope atomically."""
-    from careterm.store.storage import atomic_write
-
     atomic_write(home / KEY_FILE,
                  json.dumps({"format": FORMAT, **envelope.to_dict()}, indent=1).encode())
 
@@ -115,8 +119,6 @@ def home_lock(home: Path, name: str = LOCK_FILE) -> Iterator[None]:
 
 def write_shared_hint(home: Path, folder: Path) -> None:
     """Remember (in clear, it is only a path) where the team's shared folder is."""
-    from careterm.store.storage import atomic_write
-
     atomic_write(home / SHARED_HINT_FILE, str(folder).encode("utf-8", "surrogateescape"))
 
 
@@ -304,6 +306,25 @@ class Store:
                     counter = ids.decode(inc[ids.TAG_LENGTH:])
                     self._next_counter = max(self._next_counter, counter + 1)
 
+    def next_incident_id(self) -> str:
+        """A fresh id for an incident captured on this device (never handed out twice)."""
+        with self._thread_lock:
+            counter = self._next_counter
+            self._next_counter += 1
+        return ids.incident_id(self.device_tag, counter)
+
+    def next_change_id(self) -> str:
+        """A fresh id for a change made on this device (``<device id>:<sequence>``)."""
+        with self._thread_lock:
+            seq = self._next_seq
+            self._next_seq += 1
+        return f"{self.device_id}:{seq}"
+
+    def clock_stamp(self) -> str:
+        """A hybrid clock stamp later than every stamp this store has seen or made."""
+        with self._thread_lock:
+            return self._hlc.tick()
+
     def incidents(self) -> dict[str, Incident]:
         """All incidents by id (the live dict: treat it as read-only)."""
         self.refresh()
@@ -401,22 +422,17 @@ class ChangeMaker:
 
     def new_incident_id(self) -> str:
         """A fresh id for an incident captured on this device."""
-        store = self._store
-        counter = store._next_counter
-        store._next_counter += 1
-        return ids.incident_id(store.device_tag, counter)
+        return self._store.next_incident_id()
 
     def add(self, incident_id: str, op: str, data: dict[str, Any]) -> dict[str, Any]:
         """Record one change to ``incident_id``."""
         store = self._store
-        seq = store._next_seq
-        store._next_seq += 1
         change = {
-            "cid": f"{store.device_id}:{seq}",
+            "cid": store.next_change_id(),
             "inc": incident_id,
             "op": op,
             "data": data,
-            "hlc": store._hlc.tick(),
+            "hlc": store.clock_stamp(),
             "dev": store.device_id,
             "by": store.member,
             "at": clock.now().isoformat(),

@@ -9,6 +9,10 @@ fails on their own key file, :func:`unlock` then tries the shared folder's
 header, and if the new passphrase opens it (and that key opens their store)
 their key file is re-wrapped too.
 
+After a laptop was removed from the team, the new passphrase also gets a
+keyring in the shared folder (:func:`careterm.team.keyring.write_keyring`), so
+laptops joining with it receive every epoch key.
+
 Honest limits: the data key stays the same, so anyone who knew the old
 passphrase *and* kept a copy of an old key file or header can still read the
 data; a passphrase change keeps out people who only knew the passphrase.
@@ -20,7 +24,7 @@ from pathlib import Path
 
 from careterm.errors import CaretermError, StoreDamaged, WrongPassphrase
 from careterm.store.crypto import KeyEnvelope
-from careterm.store.storage import atomic_write
+from careterm.store.files import atomic_write
 from careterm.store.store import (
     Store,
     change_passphrase,
@@ -29,6 +33,7 @@ from careterm.store.store import (
     read_shared_hint,
     write_envelope,
 )
+from careterm.team.keyring import write_keyring
 from careterm.team.segments import HEADER_FILE, NotATeamFolder, TeamHeader
 
 
@@ -58,8 +63,6 @@ def change_passphrase_everywhere(home: Path, old: str, new: str) -> list[str]:
         if shared:
             try:
                 rewrap_shared_header(store, Path(shared), read_envelope(home))
-                from careterm.team.revoke import write_keyring
-
                 write_keyring(store, new)  # epoch keys for later joiners (after a removal)
             except CaretermError as exc:
                 lines.append(f"the shared folder was not changed: {exc}; run 'careterm "

@@ -40,47 +40,37 @@ also be removed from the sync service's share; the keyring is trusted like
 the passphrase (whoever knows it is a member); two removals made at the same
 moment on two laptops are reported, and running ``careterm revoke`` once more
 settles them.
+
+This module decides; the laptops are listed and named by
+:mod:`careterm.team.devices`, the epoch and keyring files are written by
+:mod:`careterm.team.keyring`, the header and key file re-wrapped by
+:mod:`careterm.team.keys`, and the shared folder is read through the public
+names of :mod:`careterm.team.sync` (under its sync lock).
 """
 
 from __future__ import annotations
 
-import contextlib
 import os
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-import nacl.pwhash
-import nacl.secret
-import nacl.utils
-
-from careterm.core import clock, ids
+from careterm.core import clock
 from careterm.core.textsafe import visible
-from careterm.errors import InvalidInput, WrongPassphrase
-from careterm.store.crypto import KeyEnvelope, derive_key, new_key
+from careterm.errors import InvalidInput
 from careterm.store.store import Store, home_lock, write_envelope
-from careterm.team import keys, sync
+from careterm.team import keyring, keys, sync
+from careterm.team.devices import DeviceInfo, resolve_device, team_devices
 from careterm.team.segments import (
     DEVICES_DIR,
-    EPOCH_RECORD_FILE,
-    EPOCHS_DIR,
-    KEYRINGS_DIR,
     BadFile,
     EpochRecord,
     Epochs,
-    SyncFolderUnavailable,
-    create_new,
     epoch_number,
-    keyring_name,
     open_segment,
     parse_segment_name,
-    seal_epoch_key,
-    seal_epoch_record,
-    seal_keyring,
 )
-from careterm.team.sync import DeviceInfo, team_devices
 
-__all__ = ["RevokeResult", "resolve_device", "revoke", "write_keyring"]
+__all__ = ["RevokeResult", "revoke"]
 
 
 @dataclass
@@ -92,58 +82,8 @@ class RevokeResult:
     lines: list[str]
 
 
-def resolve_device(devices: list[DeviceInfo], text: str) -> DeviceInfo:
-    """The device ``text`` names: its device id (or a prefix of 4+), its tag, or its member.
-
-    Raises :class:`InvalidInput` (one line) for this laptop itself, an unknown
-    device, or a member name shared by several laptops.
-    """
-    wanted = text.strip()
-    shown = visible(wanted, one_line=True)
-    lowered = wanted.lower()
-    matches = [d for d in devices if d.device_id == lowered]
-    if not matches and len(lowered) >= 4:
-        matches = [d for d in devices if d.device_id.startswith(lowered)]
-    if not matches and len(wanted) == ids.TAG_LENGTH:
-        with contextlib.suppress(ValueError):
-            tag = ids.normalise(wanted)
-            matches = [d for d in devices if d.tag == tag]
-    if not matches:
-        matches = [d for d in devices if d.member.casefold() == wanted.casefold()]
-    if not matches:
-        raise InvalidInput(f"no laptop {shown!r} in the team's shared folder; "
-                           "'careterm devices' lists them")
-    if len(matches) > 1:
-        tags = ", ".join(sorted(f"{d.tag} ({d.device_id[:8]})" for d in matches))
-        raise InvalidInput(f"{shown!r} names {len(matches)} laptops: give one tag or "
-                           f"device id: {tags}")
-    device = matches[0]
-    if device.this_laptop:
-        raise InvalidInput("that is this laptop: a laptop cannot remove itself; ask another "
-                           "member to run 'careterm revoke' on theirs")
-    return device
-
-
-def _wrap(passphrase: str, data_key: bytes, opslimit: int, memlimit: int
-          ) -> tuple[KeyEnvelope, bytes]:
-    """A new envelope of ``data_key`` under ``passphrase``, and its key-encryption key."""
-    salt = nacl.utils.random(nacl.pwhash.argon2id.SALTBYTES)
-    kek = derive_key(passphrase, salt, opslimit, memlimit)
-    wrapped = bytes(nacl.secret.SecretBox(kek).encrypt(data_key))
-    return KeyEnvelope(salt, opslimit, memlimit, wrapped), kek
-
-
-def _folder_write(folder: Path, action: str, write: Callable[[], object]) -> None:
-    try:
-        write()
-    except FileExistsError:
-        raise
-    except OSError as exc:
-        raise SyncFolderUnavailable(folder, f"{action}: {exc.strerror or exc}") from exc
-
-
-def _shared_files_of(store: Store, device: DeviceInfo, verify_key: bytes,
-                     epochs: Epochs, folder: Path) -> tuple[set[str], int]:
+def _shared_files_of(store: Store, device: DeviceInfo, epochs: Epochs,
+                     folder: Path) -> tuple[set[str], int]:
     """Digests of the device's readable files and the highest canonical number among them."""
     device_dir = folder / DEVICES_DIR / device.device_id
     try:
@@ -160,7 +100,7 @@ def _shared_files_of(store: Store, device: DeviceInfo, verify_key: bytes,
         try:
             blob = (device_dir / name).read_bytes()
             segment = open_segment(epochs.keys, store.meta["team_id"], device.device_id,
-                                   parsed[0], blob, verify_key)
+                                   parsed[0], blob, device.verify_key)
         except (OSError, BadFile):
             continue
         if earlier is not None and segment.digest not in earlier.digests:
@@ -186,54 +126,31 @@ def revoke(store: Store, device: str, new_passphrase: str) -> RevokeResult:
     folder = sync.shared_folder(store)
     assert folder is not None
     team_id = store.meta["team_id"]
-    signing_key = sync._signing_key(store)
-    with sync._sync_lock(store.home):
+    signing_key = sync.signing_key_of(store)
+    with sync.sync_lock(store.home):
         header = sync.team_header(folder, team_id)
         epochs = sync.epochs_of(store)
-        state, _ = sync._load_state(store.home, store.key, team_id, store.device_id)
-        run = sync._Sync(store, folder, store.key, team_id, signing_key, state, epochs)
         registered = {d.device_id: d for d in team_devices(store) if not d.refused}
-        verify_keys = {}
-        for device_id in registered:
-            reg = run.registration(device_id, False)
-            if reg is not None:
-                verify_keys[device_id] = reg.verify_key
-        if target.device_id not in verify_keys:
+        if target.device_id not in registered:
             raise InvalidInput(f"the registration of {visible(target.member, one_line=True)}'s "
                                "laptop cannot be read any more; nothing was changed")
-        digests, top = _shared_files_of(store, target, verify_keys[target.device_id], epochs,
-                                        folder)
-        recipients = sorted(d for d in verify_keys
+        digests, top = _shared_files_of(store, registered[target.device_id], epochs, folder)
+        recipients = sorted(d for d in registered
                             if d != target.device_id and epochs.removal(d) is None)
-        number = 1 + max([epoch_number(n) for n in sync._epoch_names(folder)]
+        number = 1 + max([epoch_number(n) for n in sync.epoch_names(folder)]
                          + [epoch_number(e) for e in epochs.keys])
         epoch = f"{number}-{store.device_id}"
         record = EpochRecord(epoch, store.device_id, store.member, clock.now().isoformat(),
                              target.device_id, target.member, target.tag, top,
-                             sorted(digests), sorted(verify_keys), recipients)
-        epoch_key = new_key()
-        epoch_dir = folder / EPOCHS_DIR / epoch
-        _folder_write(folder, "making the new key epoch",
-                      lambda: epoch_dir.mkdir(parents=True, exist_ok=True))
-        # Key files first, the record last: an epoch counts once its record is there.
-        for device_id in recipients:
-            blob = seal_epoch_key(signing_key, team_id, epoch, device_id,
-                                  verify_keys[device_id], epoch_key)
-            _folder_write(folder, "writing a key file", lambda path=epoch_dir / f"{device_id}.key",
-                          blob=blob: create_new(path, blob))
-        sealed = seal_epoch_record(epoch_key, signing_key, team_id, record)
-        _folder_write(folder, "writing the epoch record",
-                      lambda: create_new(epoch_dir / EPOCH_RECORD_FILE, sealed))
+                             sorted(digests), sorted(registered), recipients)
+        epoch_key = keyring.write_epoch(folder, signing_key, team_id, record,
+                                        {d: registered[d].verify_key for d in recipients})
         epochs.add(record, epoch_key)
-        store.update_meta(**{sync.META_EPOCHS: epochs.entries()})
+        sync.remember_epochs(store, epochs)
     # The passphrase for joining: keyring first, then the header, then this laptop.
-    envelope, kek = _wrap(new_passphrase, store.key, header.envelope.opslimit,
-                          header.envelope.memlimit)
-    ring = seal_keyring(kek, team_id, envelope, epochs.entries())
-    ring_dir = folder / KEYRINGS_DIR
-    _folder_write(folder, "writing the keyring", lambda: ring_dir.mkdir(exist_ok=True))
-    _folder_write(folder, "writing the keyring",
-                  lambda: create_new(ring_dir / keyring_name(envelope), ring))
+    envelope, kek = keyring.new_envelope(new_passphrase, store.key, header.envelope.opslimit,
+                                         header.envelope.memlimit)
+    keyring.create_keyring(folder, kek, team_id, envelope, epochs.entries())
     keys.rewrap_shared_header(store, folder, envelope)
     with home_lock(store.home):
         write_envelope(store.home, envelope)
@@ -258,29 +175,3 @@ def revoke(store: Store, device: str, new_passphrase: str) -> RevokeResult:
         "sync service's share, so it can no longer write to the folder",
     ]
     return RevokeResult(target, record, lines)
-
-
-def write_keyring(store: Store, passphrase: str) -> bool:
-    """Write the keyring for the shared folder's current header, if it lacks one.
-
-    For a passphrase change after a removal (``careterm passphrase``): laptops
-    joining with the new passphrase need every epoch key. Returns True when a
-    keyring was written; raises :class:`WrongPassphrase` when ``passphrase``
-    does not open the header.
-    """
-    folder = sync.shared_folder(store)
-    epochs = sync.epochs_of(store)
-    if folder is None or len(epochs.keys) == 1:
-        return False
-    header = sync.team_header(folder, store.meta["team_id"])
-    kek = header.envelope.derive(passphrase)
-    if header.envelope.unwrap_with(kek) != store.key:
-        raise WrongPassphrase()
-    path = folder / KEYRINGS_DIR / keyring_name(header.envelope)
-    if path.exists():
-        return False
-    ring = seal_keyring(kek, header.team_id, header.envelope, epochs.entries())
-    _folder_write(folder, "writing the keyring", lambda: path.parent.mkdir(exist_ok=True))
-    with contextlib.suppress(FileExistsError):
-        _folder_write(folder, "writing the keyring", lambda: create_new(path, ring))
-    return True

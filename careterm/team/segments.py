@@ -30,24 +30,24 @@ devices that join later) name their epoch in the clear hint and bind it into
 the authenticated data, so a reader picks the key by it and a changed hint
 fails authentication. Epoch 0 files keep the original format byte for byte.
 
-Every device only ever *creates* files in its own folder (temp name, then
-rename) and never edits one, so sync services never see two writers of one
-file. Sealed files bind ``team id | device id | sequence`` into the
+Every device only ever *creates* files in its own folder (temp name, fsync,
+then link into place: :func:`careterm.store.files.create_new`, with
+:data:`SHARED_FILE_MODE`) and never edits one, so sync services never see two
+writers of one file. Sealed files bind ``team id | device id | sequence`` into the
 authenticated data, so a file renamed or copied into another slot or another
 team's folder fails to open. File names carry only random device ids and
 sequence numbers: nothing about reports.
 
-This module knows the formats; :mod:`careterm.team.sync` decides what to read and write.
+This module knows the formats; :mod:`careterm.team.sync` decides what to read and write,
+:mod:`careterm.team.keyring` writes key epochs and keyrings.
 """
 
 from __future__ import annotations
 
 import base64
-import contextlib
 import functools
 import hashlib
 import json
-import os
 import re
 import zlib
 from dataclasses import dataclass
@@ -63,6 +63,11 @@ from careterm.errors import CaretermError
 from careterm.store.crypto import KeyEnvelope, Unsealable, seal, subkey, unseal
 
 HEADER_FILE = "careterm-team.json"
+
+
+SHARED_FILE_MODE = 0o644
+"""Files careterm creates in the shared folder are readable by the other accounts of a
+network share: their contents are sealed anyway."""
 
 
 DEVICES_DIR = "devices"
@@ -158,39 +163,6 @@ def b64(data: bytes) -> str:
 def unb64(text: str) -> bytes:
     """Bytes of base64 ``text`` (``ValueError`` when malformed)."""
     return base64.b64decode(text.encode("ascii"), validate=True)
-
-
-def create_new(path: Path, data: bytes) -> None:
-    """Create ``path`` holding ``data``, never overwriting an existing file.
-
-    Written under a hidden temp name (which readers ignore), fsynced, then
-    linked into place so the final name only ever shows a complete file.
-    Raises ``FileExistsError`` when ``path`` already exists, ``OSError`` when
-    the disk refuses.
-    """
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    # Readable by the other accounts of a network share: the contents are sealed anyway.
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
-    try:
-        try:
-            view = memoryview(data)
-            while view:
-                view = view[os.write(fd, view):]
-            os.fsync(fd)
-        finally:
-            os.close(fd)
-        try:
-            os.link(tmp, path)
-        except FileExistsError:
-            raise
-        except OSError:
-            # FAT USB sticks and some network shares have no hard links.
-            if path.exists():
-                raise FileExistsError(path) from None
-            os.replace(tmp, path)
-    finally:
-        with contextlib.suppress(OSError):
-            tmp.unlink()
 
 
 def _aad(kind: str, team_id: str, *parts: object) -> bytes:
@@ -525,6 +497,15 @@ class EpochRecord:
     """Devices registered at the time; later registrations under older keys are refused."""
     recipients: list[str]
     """Devices given the epoch key."""
+
+    @property
+    def day(self) -> str:
+        """When the epoch was made, as a short date and time for messages (the making
+        laptop's time)."""
+        try:
+            return datetime.fromisoformat(self.at).strftime("%Y-%m-%d %H:%M")
+        except (ValueError, TypeError):
+            return "at an unknown time"
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form (kept in the store's meta and in keyrings)."""

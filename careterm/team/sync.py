@@ -32,6 +32,16 @@ merged. A sync lists the device folders and reads only files not merged
 yet, so a sync with nothing new reads no segment bodies and writes nothing.
 The state is saved only after the merged changes are stored, so a crash in
 between just reads those files again next time (adding nothing twice).
+Every file, in the home or the shared folder, is written by
+:mod:`careterm.store.files` (state replaced atomically, shared files only
+ever created; all fsynced).
+
+The rest of :mod:`careterm.team` builds on this module's public names only:
+:func:`sync_lock` (one writer to the folder at a time), :func:`signing_key_of`,
+:func:`team_header`, :func:`epochs_of`, :func:`remember_epochs` and
+:func:`epoch_names` (revoke, keyrings), and :class:`FolderView`, the read-only
+view of the team's laptops with their pinned registrations
+(:mod:`careterm.team.devices`).
 """
 
 from __future__ import annotations
@@ -48,8 +58,9 @@ import nacl.signing
 
 from careterm.core import clock, ids
 from careterm.core.textsafe import visible
-from careterm.errors import CaretermError, InvalidInput, StorageFailed, StoreExists
+from careterm.errors import CaretermError, InvalidInput, StoreExists
 from careterm.store.crypto import Unsealable, seal, subkey, unseal
+from careterm.store.files import atomic_write, create_new
 from careterm.store.store import Store, has_store, home_lock, read_envelope, write_shared_hint
 from careterm.team.segments import (
     BASE_EPOCH,
@@ -60,6 +71,7 @@ from careterm.team.segments import (
     HEADER_FILE,
     KEYRINGS_DIR,
     REGISTRATION_FILE,
+    SHARED_FILE_MODE,
     BadFile,
     EpochRecord,
     Epochs,
@@ -70,7 +82,6 @@ from careterm.team.segments import (
     SyncProblem,
     TeamHeader,
     b64,
-    create_new,
     epoch_number,
     epoch_order,
     is_temp_name,
@@ -89,9 +100,10 @@ from careterm.team.segments import (
 )
 
 __all__ = [
-    "DeviceInfo", "NotATeamFolder", "PeerStatus", "SyncFolderUnavailable",
-    "SyncNotConfigured", "SyncProblem", "SyncReport", "epochs_of", "init_shared", "join",
-    "shared_folder", "sync", "team_devices",
+    "FolderView", "NotATeamFolder", "PeerStatus", "SyncFolderUnavailable",
+    "SyncNotConfigured", "SyncProblem", "SyncReport", "epoch_names", "epochs_of",
+    "init_shared", "join", "remember_epochs", "shared_folder", "signing_key_of", "sync",
+    "sync_lock", "team_header",
 ]
 
 
@@ -302,28 +314,18 @@ def _load_state(home: Path, key: bytes, team_id: str, device_id: str) -> tuple[_
 
 
 def _save_state(home: Path, key: bytes, team_id: str, device_id: str, state: _State) -> None:
-    """Replace the state file (atomically, but without fsync: losing it only costs a re-read)."""
+    """Replace the state file (atomically and fsynced, like every file careterm writes)."""
     body = json.dumps(state.to_dict(team_id, device_id), separators=(",", ":")).encode()
     blob = seal(subkey(key, "sync-state"), body, _state_purpose(team_id, device_id))
-    path = home / STATE_FILE
-    tmp = path.with_name(f".{STATE_FILE}.{os.getpid()}.tmp")
-    try:
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        try:
-            view = memoryview(blob)
-            while view:
-                view = view[os.write(fd, view):]
-        finally:
-            os.close(fd)
-        os.replace(tmp, path)
-    except OSError as exc:
-        with contextlib.suppress(OSError):
-            tmp.unlink()
-        raise StorageFailed(path, exc.strerror or str(exc)) from exc
+    atomic_write(home / STATE_FILE, blob)
 
 
-def _sync_lock(home: Path) -> contextlib.AbstractContextManager[None]:
-    """One sync at a time per home (the TUI's worker and a CLI ``sync`` may overlap)."""
+def sync_lock(home: Path) -> contextlib.AbstractContextManager[None]:
+    """One sync at a time per home (the TUI's worker and a CLI ``sync`` may overlap).
+
+    Whatever else writes to the shared folder for this laptop (a revocation)
+    holds it too.
+    """
     return home_lock(home, SYNC_LOCK_FILE)
 
 
@@ -337,7 +339,8 @@ def _folder_error(folder: Path, exc: OSError) -> SyncFolderUnavailable:
     return SyncFolderUnavailable(folder, exc.strerror or str(exc))
 
 
-def _signing_key(store: Store) -> nacl.signing.SigningKey:
+def signing_key_of(store: Store) -> nacl.signing.SigningKey:
+    """This laptop's key for signing what it writes to the shared folder."""
     seed = store.meta.get(META_SIGNING_KEY)
     if not seed:
         raise SyncNotConfigured()
@@ -361,9 +364,15 @@ def _register(folder: Path, epochs: Epochs, team_id: str, reg: Registration) -> 
         if not path.exists():
             epoch = epochs.current
             with contextlib.suppress(FileExistsError):
-                create_new(path, seal_registration(epochs.keys[epoch], team_id, reg, epoch))
+                create_new(path, seal_registration(epochs.keys[epoch], team_id, reg, epoch),
+                           mode=SHARED_FILE_MODE)
     except OSError as exc:
         raise _folder_error(folder, exc) from exc
+
+
+def remember_epochs(store: Store, epochs: Epochs) -> None:
+    """Keep every key epoch of ``epochs`` in the store's meta (they survive restarts)."""
+    store.update_meta(**{META_EPOCHS: epochs.entries()})
 
 
 def epochs_of(store: Store) -> Epochs:
@@ -407,7 +416,7 @@ def init_shared(store: Store, shared_dir: Path) -> None:
         header = TeamHeader.build(team_id, read_envelope(store.home), key,
                                   store.meta.get("team", ""))
         try:
-            create_new(folder / HEADER_FILE, header.to_bytes())
+            create_new(folder / HEADER_FILE, header.to_bytes(), mode=SHARED_FILE_MODE)
         except FileExistsError:
             # Another laptop set the folder up at the same moment: check it again.
             return init_shared(store, shared_dir)
@@ -483,7 +492,7 @@ def join(home: Path, shared_dir: Path, member: str, passphrase: str) -> Store:
     return store
 
 
-def _epoch_names(folder: Path) -> list[str]:
+def epoch_names(folder: Path) -> list[str]:
     """The key epochs in the folder (after epoch 0), oldest first."""
     try:
         names = os.listdir(folder / EPOCHS_DIR)
@@ -502,7 +511,7 @@ def _joining_keyring(folder: Path, header: TeamHeader, kek: bytes) -> dict[str, 
     could not read the team's newer files, nor be trusted by the others, would
     only confuse).
     """
-    if not _epoch_names(folder):
+    if not epoch_names(folder):
         return {}
     path = folder / KEYRINGS_DIR / keyring_name(header.envelope)
     try:
@@ -549,11 +558,11 @@ class _Sync:
     def discover_epochs(self) -> None:
         """Learn key epochs made by other laptops since the last sync (a few stats if none)."""
         learnt = False
-        for name in _epoch_names(self.folder):
+        for name in epoch_names(self.folder):
             if name not in self.epochs.keys:
                 learnt = self._consider_epoch(name) or learnt
         if learnt:
-            self.store.update_meta(**{META_EPOCHS: self.epochs.entries()})
+            remember_epochs(self.store, self.epochs)
         for record in self.epochs.removed_with_current_key():
             self.report.warnings.append(
                 f"{record.removed_member}'s removed laptop (tag {record.removed_tag}) was "
@@ -649,7 +658,7 @@ class _Sync:
             blob = write_segment(self.epochs.keys[epoch], self.signing_key, self.team_id, me,
                                  seq, own, clock.now().isoformat(), epoch)
             try:
-                create_new(my_dir / segment_name(seq), blob)
+                create_new(my_dir / segment_name(seq), blob, mode=SHARED_FILE_MODE)
                 break
             except FileExistsError:
                 seq += 1  # a file of this slot arrived meanwhile (a cloned laptop?)
@@ -833,7 +842,7 @@ class _Sync:
         if record is None:
             return None
         return (f"registered with a key {record.removed_member}'s removed laptop still has, "
-                f"and unknown when that laptop was removed ({_day(record.at)}): refused. "
+                f"and unknown when that laptop was removed ({record.day}): refused. "
                 "If it is a team laptop, it should join again with the new passphrase")
 
     def _open(self, device_id: str, device_dir: Path, seq: int, name: str,
@@ -859,9 +868,9 @@ class _Sync:
                 who = f"{removal.removed_member}'s laptop"
                 if seq > removal.max_seq:
                     raise BadFile(f"written after {who} was removed from the team "
-                                  f"({_day(removal.at)}): refused")
+                                  f"({removal.day}): refused")
                 raise BadFile(f"not one of the files {who} had shared when it was removed "
-                              f"from the team ({_day(removal.at)}): refused")
+                              f"from the team ({removal.day}): refused")
         except BadFile as exc:
             self._failed(rel, stat, str(exc))
             return None
@@ -897,11 +906,7 @@ class _Sync:
     @staticmethod
     def _peer(device_id: str, reg: Registration, device_dir: Path,
               newest: tuple[int, str, bool] | None, count: int) -> PeerStatus:
-        last = None
-        if newest is not None:
-            with contextlib.suppress(OSError):
-                mtime = (device_dir / newest[1]).stat().st_mtime
-                last = datetime.fromtimestamp(mtime).astimezone()
+        last = _modified(device_dir / newest[1]) if newest is not None else None
         return PeerStatus(device_id, reg.member, reg.tag, last, count)
 
     # -- merging
@@ -933,12 +938,12 @@ class _Sync:
         self.report.updated_reports = {m: sorted(incs) for m, incs in updated.items()}
 
 
-def _day(iso: str) -> str:
-    """A short local date and time for messages."""
+def _modified(path: Path) -> datetime | None:
+    """When ``path`` was last written (local time), or ``None`` when it cannot be told."""
     try:
-        return datetime.fromisoformat(iso).strftime("%Y-%m-%d %H:%M")  # the removing laptop's time
-    except (ValueError, TypeError):
-        return "at an unknown time"
+        return datetime.fromtimestamp(path.stat().st_mtime).astimezone()
+    except OSError:
+        return None
 
 
 def _own_top(changes: list[dict[str, Any]], device_id: str) -> int:
@@ -976,15 +981,17 @@ def sync(store: Store) -> SyncReport:
     folder = shared_folder(store)
     if folder is None:
         raise SyncNotConfigured()
-    signing_key = _signing_key(store)
+    signing_key = signing_key_of(store)
     team_id = store.meta["team_id"]
-    with _sync_lock(store.home):
+    with sync_lock(store.home):
         team_header(folder, team_id)
         state, readable = _load_state(store.home, key, team_id, store.device_id)
         with store.locked():
             changes = store.changes()
         run = _Sync(store, folder, key, team_id, signing_key, state, epochs_of(store))
-        own_top = _own_top(changes, store.device_id)
+        me = store.device_id
+        mine = [change for change in changes if change["dev"] == me]
+        own_top = _own_top(mine, me)
         if len(changes) < state.store_count or own_top < state.published_change_seq:
             # The store went back to an older copy (a restored backup): merge everything
             # again, this laptop's own files included, and publish what it has made since
@@ -1000,7 +1007,7 @@ def sync(store: Store) -> SyncReport:
                                        "folder was read again from the start")
         run.discover_epochs()
         _register(folder, run.epochs, team_id, _registration_of(store, signing_key))
-        run.publish(changes)
+        run.publish(mine)
         run.read_all()
         run.merge()
         if run.report.received_changes or len(changes) != state.store_count:
@@ -1012,72 +1019,62 @@ def sync(store: Store) -> SyncReport:
     return run.report
 
 
-@dataclass
-class DeviceInfo:
-    """A laptop registered in the team's shared folder, as this laptop sees it."""
+class FolderView:
+    """The team's laptops as this laptop trusts them, read from the shared folder.
 
-    device_id: str
-    member: str
-    tag: str
-    this_laptop: bool
-    removal: EpochRecord | None
-    """The record of its removal from the team, if it was removed."""
-    refused: str | None
-    """Why its files are refused (a registration the others cannot trust), if they are."""
-    last_wrote: datetime | None
-    files: int
-
-    @property
-    def status(self) -> str:
-        """One word or phrase for people."""
-        if self.this_laptop:
-            return "this laptop"
-        if self.removal is not None:
-            return f"removed {_day(self.removal.at)} by {self.removal.by_member}"
-        if self.refused:
-            return "refused (registered after a removal with an old key)"
-        return "member"
-
-
-def team_devices(store: Store) -> list[DeviceInfo]:
-    """Every laptop registered in the shared folder (read only: nothing is written).
-
-    Raises like :func:`sync` when there is no shared folder or it is unreachable.
+    For listing and choosing laptops (:mod:`careterm.team.devices`): a
+    registration is pinned as a sync pins it (the first one seen is kept),
+    removals and refused registrations are judged as a sync judges them, and
+    nothing is written, not even this laptop's sync record. Raises like
+    :func:`sync` when there is no shared folder or it is unreachable.
     """
-    key = _need_key(store)
-    assert store.home is not None
-    folder = shared_folder(store)
-    if folder is None:
-        raise SyncNotConfigured()
-    team_id = store.meta["team_id"]
-    team_header(folder, team_id)
-    state, _ = _load_state(store.home, key, team_id, store.device_id)
-    run = _Sync(store, folder, key, team_id, _signing_key(store), state, epochs_of(store))
-    try:
-        names = sorted(e.name for e in os.scandir(run.devices_dir) if e.is_dir())
-    except FileNotFoundError:
-        names = []
-    except OSError as exc:
-        raise _folder_error(folder, exc) from exc
-    if store.device_id not in names:
-        names.append(store.device_id)
-    found = []
-    for device_id in names:
-        if not DEVICE_ID.match(device_id):
-            continue
-        reg = run.registration(device_id, False)
-        if reg is None:
-            continue
+
+    def __init__(self, store: Store) -> None:
+        key = _need_key(store)
+        assert store.home is not None
+        folder = shared_folder(store)
+        if folder is None:
+            raise SyncNotConfigured()
+        team_id = store.meta["team_id"]
+        team_header(folder, team_id)
+        state, _ = _load_state(store.home, key, team_id, store.device_id)
+        self.folder = folder
+        self.me = store.device_id
+        self._run = _Sync(store, folder, key, team_id, signing_key_of(store), state,
+                          epochs_of(store))
+
+    def device_ids(self) -> list[str]:
+        """Every device folder in the shared folder, and this laptop's even without one."""
         try:
-            files = [p for p in map(parse_segment_name, os.listdir(run.devices_dir / device_id))
-                     if p and p[1]]
+            names = sorted(e.name for e in os.scandir(self._run.devices_dir) if e.is_dir())
+        except FileNotFoundError:
+            names = []
+        except OSError as exc:
+            raise _folder_error(self.folder, exc) from exc
+        if self.me not in names:
+            names.append(self.me)
+        return [name for name in names if DEVICE_ID.match(name)]
+
+    def registration(self, device_id: str) -> Registration | None:
+        """The device's registration (the pinned one), or ``None`` when none can be read."""
+        return self._run.registration(device_id, False)
+
+    def published(self, device_id: str) -> tuple[int, datetime | None]:
+        """How many files the device has published, and when it wrote the newest."""
+        device_dir = self._run.devices_dir / device_id
+        try:
+            seqs = [p[0] for p in map(parse_segment_name, os.listdir(device_dir)) if p and p[1]]
         except OSError:
-            files = []
-        newest = max(files) if files else None
-        peer = run._peer(device_id, reg, run.devices_dir / device_id,
-                         (newest[0], segment_name(newest[0]), True) if newest else None,
-                         len(files))
-        found.append(DeviceInfo(device_id, reg.member, reg.tag, device_id == store.device_id,
-                                run.epochs.removal(device_id), run.distrust(device_id),
-                                peer.last_wrote, len(files)))
-    return sorted(found, key=lambda d: (d.member.casefold(), d.device_id))
+            seqs = []
+        if not seqs:
+            return 0, None
+        return len(seqs), _modified(device_dir / segment_name(max(seqs)))
+
+    def removal(self, device_id: str) -> EpochRecord | None:
+        """The record of the device's removal from the team, if it was removed."""
+        return self._run.epochs.removal(device_id)
+
+    def distrust(self, device_id: str) -> str | None:
+        """Why every file of the device is refused (a registration a removed laptop may
+        have forged), or ``None`` when it is trusted."""
+        return self._run.distrust(device_id)

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import importlib
 import json
+import pkgutil
 import sys
 import types
 from datetime import datetime
@@ -12,7 +14,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from careterm.cli.main import main, parse_duration
+from careterm.cli import commands
+from careterm.cli.main import COMMANDS, main, parse_duration
 from careterm.store.store import STORE_FILE, Store
 from tests.support import PASSPHRASE, capture, one_error_line, run_careterm, show_json
 
@@ -475,23 +478,39 @@ def test_update_refuses_emptying_what_and_needs_something_to_change(cli) -> None
 
 @pytest.fixture
 def fake_app(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, tuple, dict]]:
-    """Stand in for careterm.tui.app and record how the CLI calls it."""
+    """Stand in for careterm.tui.app (its one entry point, ``run``) and record how the
+    CLI calls it."""
     calls: list[tuple[str, tuple, dict]] = []
     module = types.ModuleType("careterm.tui.app")
-    module.run_app = lambda *a, **kw: calls.append(("run_app", a, kw)) or 0  # type: ignore[attr-defined]
-    module.run_demo = lambda *a, **kw: calls.append(("run_demo", a, kw)) or 0  # type: ignore[attr-defined]
+    module.run = lambda *a, **kw: calls.append(("run", a, kw)) or 0  # type: ignore[attr-defined]
     monkeypatch.setitem(sys.modules, "careterm.tui.app", module)
     return calls
 
 
 def test_no_command_opens_the_board_on_the_home(tmp_path: Path, fake_app) -> None:
     assert main(["--home", str(tmp_path / "h"), "--lock-after", "5m"]) == 0
-    assert fake_app == [("run_app", (tmp_path / "h",), {"lock_after": 300})]
+    assert fake_app == [("run", (tmp_path / "h",), {"lock_after": 300, "demo_incidents": None})]
 
 
 def test_demo_passes_the_incident_count(fake_app) -> None:
     assert main(["--lock-after", "30s", "demo", "--incidents", "250"]) == 0
-    assert fake_app == [("run_demo", (), {"incidents": 250, "lock_after": 30})]
+    assert fake_app == [("run", (None,), {"lock_after": 30, "demo_incidents": 250})]
+
+
+def test_demo_without_a_count_shows_the_usual_dozen(fake_app) -> None:
+    assert main(["demo"]) == 0
+    assert fake_app == [("run", (None,), {"lock_after": None, "demo_incidents": 12})]
+
+
+def test_every_command_defined_is_listed() -> None:
+    # Commands are listed in main.COMMANDS, not registered by importing a module:
+    # a handler decorated with @command but left out of the list would never run.
+    defined = set()
+    for info in pkgutil.iter_modules(commands.__path__, "careterm.cli.commands."):
+        module = importlib.import_module(info.name)
+        defined |= {value.name for value in vars(module).values()
+                    if isinstance(value, commands.Command)}
+    assert defined == set(COMMANDS)
 
 
 @pytest.mark.parametrize(("text", "seconds"), [("30s", 30), ("5m", 300), ("1h", 3600),

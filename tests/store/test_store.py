@@ -128,6 +128,23 @@ class TestTamper:
             Store.open(home, PASSPHRASE)
 
 
+class TestNewIds:
+    """The ids and clock stamps the store hands out stay ahead of everything stored."""
+
+    def test_ahead_of_what_another_process_stored(self, home: Path) -> None:
+        store = Store.open(home, PASSPHRASE)
+        other = Store.open(home, PASSPHRASE)  # another careterm on the same laptop
+        made = actions.capture(other, "captured elsewhere").id
+        store.refresh()
+        stored = store.changes()
+        top = max(int(c["cid"].rpartition(":")[2]) for c in stored)
+        first, second = store.next_change_id(), store.next_change_id()
+        assert first != second
+        assert int(first.rpartition(":")[2]) > top and first.startswith(f"{store.device_id}:")
+        assert store.clock_stamp() > max(c["hlc"] for c in stored)
+        assert store.next_incident_id() not in {made, store.next_incident_id()}
+
+
 CRASH_SCRIPT = """
 import os, sys
 from pathlib import Path

@@ -17,7 +17,7 @@ from careterm.core import clock
 from careterm.errors import InvalidInput, WrongPassphrase
 from careterm.store.crypto import Unsealable, subkey, unseal
 from careterm.store.store import Store
-from careterm.team import keys, revoke, segments, sync
+from careterm.team import devices, keyring, keys, revoke, segments, sync
 from tests.support import PASSPHRASE, Team, canonical
 
 NEW = "a new passphrase after Cy left"
@@ -318,7 +318,7 @@ def test_a_later_passphrase_change_writes_a_keyring_for_joiners(team: Team,
     ada = team.laptops[0]
     assert ada.home is not None
     keys.change_passphrase_everywhere(ada.home, NEW, "a third passphrase")
-    assert not revoke.write_keyring(ada, "a third passphrase")  # already written, once
+    assert not keyring.write_keyring(ada, "a third passphrase")  # already written, once
     with pytest.raises(WrongPassphrase):
         sync.join(tmp_path / "old", team.shared, "Di Tester", NEW)
     assert not (tmp_path / "old").exists()
@@ -347,22 +347,23 @@ def test_refused_revocations_change_nothing(team: Team, name: str) -> None:
 
 def test_a_device_is_found_by_id_tag_or_member(team: Team) -> None:
     ada, _bo, cy = team.laptops
-    devices = sync.team_devices(ada)
-    assert {d.member for d in devices} == {"Ada Example", "Bo Sample", "Cy Person"}
+    found = devices.team_devices(ada)
+    assert {d.member for d in found} == {"Ada Example", "Bo Sample", "Cy Person"}
     for text in (cy.device_id, cy.device_id[:8], cy.device_tag.lower(), "cy person"):
-        assert revoke.resolve_device(devices, text).device_id == cy.device_id
-    twin = [*devices, sync.DeviceInfo("cd" * 8, "Cy Person", "QQ", False, None, None, None, 0)]
+        assert devices.resolve_device(found, text).device_id == cy.device_id
+    twin = [*found, devices.DeviceInfo("cd" * 8, "Cy Person", "QQ", False, None, None, None, 0,
+                                       bytes(32))]
     with pytest.raises(InvalidInput, match="names 2 laptops"):
-        revoke.resolve_device(twin, "Cy Person")
+        devices.resolve_device(twin, "Cy Person")
 
 
 def test_devices_show_who_was_removed(team: Team) -> None:
     remove_cy(team)
-    statuses = {d.member: d.status for d in sync.team_devices(team.laptops[1])}
+    statuses = {d.member: d.status for d in devices.team_devices(team.laptops[1])}
     assert statuses == {"Ada Example": "member", "Bo Sample": "this laptop",
                         "Cy Person": "member"}  # Bo has not synced yet
     team.sync(1)
-    statuses = {d.member: d.status for d in sync.team_devices(team.laptops[1])}
+    statuses = {d.member: d.status for d in devices.team_devices(team.laptops[1])}
     assert statuses["Cy Person"] == "removed 2026-11-25 14:30 by Ada Example"
 
 

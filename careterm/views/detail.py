@@ -1,0 +1,189 @@
+"""One report in full: which answers are shown, under which labels, and what is missing.
+
+Both faces show a report's answers the same way: :func:`field_rows` picks the
+fields (what happened, then every optional capture answer), their labels, the
+recorded value or the reporter's mark in its place, and why an answer counts as
+missing. ``careterm show`` prints them as plain text with :func:`detail_lines`;
+the incident screen renders the same rows with its own styles, wrapping and
+privacy mode (:mod:`careterm.tui.widgets.incident_detail`).
+
+Values in a :class:`FieldRow` are the recorded text, not yet made visible: a
+face redacts or cuts it first, then shows it through
+:func:`careterm.core.textsafe.visible`. :func:`detail_lines` returns lines
+already made visible.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from careterm.core import casework, vocabulary
+from careterm.core.model import Incident
+from careterm.core.textsafe import visible
+from careterm.core.timeline import describe_value, timeline_entries
+from careterm.core.triage import format_age, waiting_for
+from careterm.core.vocabulary import FIELD_LABELS, OPTIONAL_FIELDS, SOURCE_LABELS, SUPPORT_LABELS
+from careterm.core.whentext import describe_when
+
+SHOWN_FIELDS = ("what", *OPTIONAL_FIELDS)
+"""The capture answers a report's detail shows, in order."""
+
+
+@dataclass(frozen=True)
+class FieldRow:
+    """One capture answer of a report, as both faces show it."""
+
+    name: str
+    """The incident's attribute (``when_text``)."""
+    option: str
+    """The name as on the command line (``when``)."""
+    label: str
+    """What people read (``came in``)."""
+    value: str
+    """The recorded answer (a source as its label); ``""`` when there is none."""
+    mark: str | None
+    """The reporter's mark in place of an answer (``unknown``, ``declined``…)."""
+    missing: str | None
+    """Why the answer counts as missing (``empty``, ``unknown``, ``declined``), else None."""
+    understood: str | None = None
+    """``when`` only: the time it was understood as, relative to now (``10 min ago``);
+    None when the text was not understood as a time."""
+
+
+def field_rows(incident: Incident, now: datetime) -> list[FieldRow]:
+    """Every answer in :data:`SHOWN_FIELDS` order."""
+    missing = incident.missing()
+    rows = []
+    for name in SHOWN_FIELDS:
+        value = getattr(incident, name)
+        if value in (None, ""):
+            text = ""
+        else:
+            if name == "source":
+                value = SOURCE_LABELS.get(value, value)
+            text = str(value)
+        understood = None
+        if name == "when_text" and incident.when:
+            understood = describe_when(incident.when, now)
+        rows.append(FieldRow(
+            name=name, option="when" if name == "when_text" else name, label=FIELD_LABELS[name],
+            value=text, mark=str(incident.marks[name]) if name in incident.marks else None,
+            missing=missing.get(name), understood=understood))
+    return rows
+
+
+def moment(at: datetime | None, now: datetime) -> str:
+    """When something happened, as people say it (``10 min ago``)."""
+    return describe_when(at, now) if at else "(time unknown)"
+
+
+def _answer(row: FieldRow) -> str:
+    if row.mark is not None:
+        return visible(f"({row.mark})")
+    if not row.value:
+        return "(empty)"
+    return visible(row.value)
+
+
+def _labelled(label: str, text: str, width: int = 18) -> list[str]:
+    first, *rest = text.split("\n")
+    return [f"{label + ':':<{width}}{first}"] + [" " * width + line for line in rest]
+
+
+def detail_lines(incident: Incident, now: datetime, target: timedelta) -> list[str]:
+    """``careterm show``: every field, what is missing, the timeline and the history."""
+    if incident.acknowledged:
+        ack = "acknowledged"
+    elif incident.is_open:
+        ack = f"unacknowledged for {format_age(waiting_for(incident, now))}"
+        ack += f" (target {format_age(target)})"
+    else:
+        ack = "never acknowledged"
+    # Urgency and status may come from another laptop's newer careterm: show them safely too.
+    head = f"{incident.id} · {incident.urgency} · {incident.status} · {ack}"
+    lines = [visible(head, one_line=True), ""]
+    rows = field_rows(incident, now)
+    for row in rows:
+        text = _answer(row)
+        if row.understood:
+            text += f"  ({row.understood})"
+        elif row.name == "when_text" and row.value:
+            text += "  (time not understood; kept as typed)"
+        lines += _labelled(row.label, text)
+    if incident.support:
+        support = ", ".join(f"{SUPPORT_LABELS.get(kind, kind)}: {state}"
+                            for kind, state in incident.support.items())
+        lines += _labelled("support", visible(support))
+    lines += _labelled("captured", f"{moment(incident.created_at, now)} by "
+                       f"{visible(incident.created_by or '(unknown)', one_line=True)}")
+    if incident.acknowledged:
+        via = (f" ({visible(incident.acknowledged_via, one_line=True)})"
+               if incident.acknowledged_via else "")
+        lines += _labelled("acknowledged", f"{moment(incident.acknowledged_at, now)} by "
+                           f"{visible(incident.acknowledged_by or '', one_line=True)}{via}")
+    missing = [f"{row.option} ({row.missing})" for row in rows if row.missing]
+    lines += _labelled("missing", ", ".join(missing) if missing else "nothing")
+    lines += _casework_lines(incident)
+    lines += ["", "timeline"]
+    for entry in timeline_entries(incident):
+        text = entry["text"]
+        if entry["kind"] == "note":
+            text = "note: " + text
+        head = f"  {moment(entry.get('at'), now)}  {visible(entry['by'], one_line=True)}  "
+        body = visible(text).split("\n")
+        lines.append(head + body[0])
+        lines += ["      " + line for line in body[1:]]
+    changed = {name: values for name, values in incident.history.items()
+               if len(values) > 1 and name not in ("when", "created_at", "created_by")}
+    if changed:
+        lines += ["", "history of changed answers (oldest first, the last is current)"]
+        for name, values in changed.items():
+            lines.append(f"  {visible(FIELD_LABELS.get(name, name), one_line=True)}")
+            for value in values:
+                shown = visible(describe_value(name, value.value), one_line=True)
+                lines.append(f"    {moment(value.at, now)}  "
+                             f"{visible(value.by, one_line=True)}  {shown}")
+    return lines
+
+
+def _casework_lines(incident: Incident) -> list[str]:
+    """The casework part of ``careterm show``: only what has been recorded, warnings first."""
+    lines: list[str] = []
+    for warning in casework.incident_warnings(incident):
+        lines += _labelled("WARNING", visible(warning, one_line=True))
+    category = casework.category(incident)
+    if category:
+        lines += _labelled("category", vocabulary.CATEGORY_LABELS.get(category, category))
+    review = casework.review(incident)
+    if any(review.get(k) for k in vocabulary.REVIEW_FIELDS):
+        violation = review.get("violation")
+        parts = [vocabulary.VIOLATION_LABELS.get(violation, "violation not decided")
+                 if violation else "violation not decided"]
+        if review.get("actors"):
+            parts.append("acted badly: " + ", ".join(review["actors"]))
+        lines += _labelled("review", visible("; ".join(parts), one_line=True))
+        for key in ("finding", "reason"):
+            if review.get(key):
+                lines += _labelled(f"  {key}", visible(str(review[key])))
+    resolutions = casework.resolution_list(incident)
+    if resolutions:
+        lines += _labelled("resolution", visible("; ".join(
+            r["label"] + (f": {r['text']}" if r.get("text") else "") for r in resolutions),
+            one_line=True))
+    for conversation in casework.conversations(incident):
+        lines += _labelled("conversation", visible(
+            f"with {conversation.get('with')} ({conversation.get('kind')}); members: "
+            f"{', '.join(conversation.get('members') or [])}", one_line=True))
+    for conflict in casework.conflicts_for(incident):
+        lines += _labelled("conflict", visible(
+            f"{conflict.get('member')}: {conflict.get('reason')}", one_line=True))
+    if casework.needs_informing(incident):
+        lines += _labelled("reporter", "NOT YET INFORMED of the resolution")
+    for informed in casework.informed_records(incident):
+        lines += _labelled("informed", visible(
+            f"{informed.get('how')} by {informed.get('by')}", one_line=True))
+    statement = casework.statement(incident)
+    if statement:
+        lines += _labelled("statement", visible(str(statement.get("level")), one_line=True))
+    return lines
