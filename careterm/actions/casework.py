@@ -1,4 +1,4 @@
-"""Casework: carrying a report from review to closed the way the CARE guide runs it.
+"""Casework writes: carrying a report from review to closed the way the CARE guide runs it.
 
 Everything here is written as ordinary change records, so it syncs and
 merges like the rest of an incident:
@@ -29,8 +29,10 @@ conversations, unilateral actions and support can be recorded at any status):
 * ``closed`` is refused while a resolution is waiting to be told to the
   reporter (if they cannot be reached, record that as *how*). A report with
   no resolution (a duplicate, a withdrawn report) may be closed at any time.
-* Warnings are never stored: :func:`incident_warnings` derives them from the
-  record every time, so they stay visible for as long as the cause is there.
+* Warnings are derived, never stored (see :mod:`careterm.core.casework`).
+
+The status moves themselves are :func:`careterm.actions.incidents.change_status`
+under the rules of :mod:`careterm.core.workflow`.
 """
 
 from __future__ import annotations

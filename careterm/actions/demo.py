@@ -27,12 +27,8 @@ from careterm.core.vocabulary import URGENCIES
 from careterm.store.store import Store
 
 MAX_DEMO_INCIDENTS = 10_000
-
-
 DEMO_MEMBERS = ("Ada Example", "Bo Sample", "Cy Placeholder")
 """Fictional CARE members who take the demo reports."""
-
-
 WHATS = (
     "Repeated unwelcome comments about someone's appearance at the coffee break",
     "Attendee followed a speaker from the talk to the hotel lobby and kept asking for a date",
@@ -51,35 +47,23 @@ WHATS = (
     "Inappropriate images shared in the conference chat",
     "Speaker interrupted repeatedly by the same audience member",
 )
-
-
 WHO = (
     "Dee Fictional (attendee, red hoodie)", "a tall attendee with a green lanyard (name unknown)",
     "Eli Demo (speaker)", "two attendees from the same company", "Fay Testcase (volunteer)",
     "Gus Mock", "someone in a grey blazer, badge hidden", "Hana Specimen and a friend",
 )
-
-
 WHERE = (
     "Room Zeta", "Hallway near Track 2", "Coffee area by Room Alpha", "Registration desk",
     "Sprint room Beta", "Evening social, Hall Omega", "Conference chat (#general)",
     "Lobby of the Example Hotel", "Cloakroom", "Lunch area, table 4",
 )
-
-
 CONTACTS = (
     "ivy.reporter@example.org", "+00 0000 0001 (fictional)", "via the info desk",
     "Signal: @jo.sample (fictional)", "room 412, Example Hotel",
 )
-
-
 REPORTERS = ("Ivy Reporter", "Jo Sample", "Kim Placeholder", "Lee Example")
-
-
 WHENS = ("10 min ago", "just now", "during the 11:00 talk", "yesterday 21:00", "this morning",
          "30 min ago", "at lunch", "an hour ago", "14:05")
-
-
 NOTES = (
     "Spoke with the reporter in the quiet room; they want no action for now, just awareness.",
     "Reporter asked for an escort to the hotel tonight; arranged with a volunteer.",
@@ -88,17 +72,9 @@ NOTES = (
     "Reviewed the slide deck: the joke is on slide 14.",
     "Two CARE members will speak with the reported person after the session.",
 )
-
-
 _DEMO_RESOLUTION = "stop-behaviour"
-
-
 _DEMO_INFORMED_HOW = "in person at the info desk"
-
-
 _DEMO_INFORMED_TOLD = "The person was asked to stop; we will keep an eye out."
-
-
 ACK_VIA_CHOICES = ("in-person", "in-person", "email", "phone")
 
 
@@ -238,11 +214,7 @@ def seed_demo(store: Store, count: int = 12, seed: int = 2026,
 _INDIVIDUAL_CAPTURES = 50
 """Up to this many reports each get their own capture (and own minute); more are
 captured in batches, one write per :data:`_BULK_BUCKET` of reporting time."""
-
-
 _BULK_BUCKET = timedelta(hours=3)
-
-
 _INDIVIDUAL_FOLLOW_UPS = 60
 """Follow-ups (acks, notes, status) done one core action at a time; beyond this
 they are batched in one write so a 10,000-report demo stays quick."""

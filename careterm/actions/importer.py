@@ -57,24 +57,12 @@ from careterm.errors import InvalidInput
 
 MARK_OPTIONS = ("unknown", "declined", "anonymous", "support")
 """Options beyond the capture fields: marks and support, as on the command line."""
-
-
 IMPORT_COLUMNS = CAPTURE_OPTIONS + MARK_OPTIONS
 """Every column (CSV) or key (JSON Lines) an import may have."""
-
-
 _TEXT_COLUMNS = frozenset(CAPTURE_OPTIONS)
-
-
 _SOURCE_BY_LABEL = {label.lower(): code for code, label in SOURCE_LABELS.items()}
-
-
 _YES = frozenset({"yes", "y", "true", "1"})
-
-
 _NO = frozenset({"no", "n", "false", "0", ""})
-
-
 _SPLIT = re.compile(r"[,;\s]+")
 
 

@@ -1,36 +1,14 @@
-"""Casework: carrying a report from review to closed the way the CARE guide runs it.
+"""Reading the casework record: what the team decided and did about a report.
 
-Everything here is written as ordinary change records, so it syncs and
-merges like the rest of an incident:
+Casework is stored as ordinary change records (see
+:mod:`careterm.actions.casework` for what is written and how it merges). This
+module only reads an :class:`~careterm.core.model.Incident`: its category,
+review, resolutions, conflicts of interest, conversations, support, informing
+and public statement, the warnings the guide asks for, and the shift handover.
 
-* single decisions (status, category, the review record, the resolution, the
-  public statement) are ``set`` fields, last writer wins, history kept:
-  ``category``, ``review_finding``, ``review_violation``, ``review_actors``,
-  ``review_reason``, ``resolutions`` + ``resolution_other`` (always written
-  together), ``statement_level`` + ``statement_text`` + ``statement_members``;
-* things that happen (a conflict declared, a conversation held, a unilateral
-  action, support given, the reporter informed) are add-only list ops
-  (``conflict``, ``conversation``, ``unilateral``, ``support``, ``inform``):
-  two laptops recording at once never overwrite each other.
-
-Rules, as decided for careterm (none of them ever stops a safety action:
-conversations, unilateral actions and support can be recorded at any status):
-
-* Status moves forward freely (steps may be skipped), and from any later
-  status a report can go *back to in-review* (needs-info, decided, informed and
-  closed may all be reopened for review). Every other backward move is refused.
-* Moving to ``acknowledged`` records the acknowledgement itself, so the board
-  and the status never disagree.
-* ``decided`` needs a recorded resolution; recording a resolution moves a
-  report that is not yet decided to ``decided``. A resolution cannot be
-  changed on an informed or closed report: reopen it for review first.
-* ``informed`` needs an inform record made after the current resolution;
-  recording one moves a ``decided`` report to ``informed``.
-* ``closed`` is refused while a resolution is waiting to be told to the
-  reporter (if they cannot be reached, record that as *how*). A report with
-  no resolution (a duplicate, a withdrawn report) may be closed at any time.
-* Warnings are never stored: :func:`incident_warnings` derives them from the
-  record every time, so they stay visible for as long as the cause is there.
+Warnings are never stored: :func:`incident_warnings` derives them from the
+record every time, so they stay visible for as long as the cause is there.
+The status rules live in :mod:`careterm.core.workflow`.
 """
 
 from __future__ import annotations

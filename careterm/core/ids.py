@@ -13,14 +13,8 @@ from __future__ import annotations
 import secrets
 
 CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
-
-
 TAG_LENGTH = 2
-
-
 COUNTER_LENGTH = 4
-
-
 MAX_COUNTER = 32**COUNTER_LENGTH - 1
 
 

@@ -14,8 +14,6 @@ import re
 import unicodedata
 
 _BIDI = set("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u200e\u200f\u061c")
-
-
 _INVISIBLE = set("\u200b\u200c\u200d\u2060\ufeff\u00ad")
 
 

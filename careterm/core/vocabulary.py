@@ -9,58 +9,30 @@ from __future__ import annotations
 
 URGENCIES = ("critical", "high", "medium", "low")
 """Urgency levels, most urgent first."""
-
-
 STATUSES = ("new", "acknowledged", "in-review", "needs-info", "decided", "informed", "closed")
 """The workflow, in order. Casework adds rules on top; the set is data, not code."""
-
-
 OPEN_STATUSES = tuple(s for s in STATUSES if s != "closed")
-
-
 SOURCES = ("in-person", "email", "staff", "observed")
 """How a report came in."""
-
-
 SOURCE_LABELS = {"in-person": "in person", "email": "e-mail", "staff": "relayed by staff",
                  "observed": "observed by CARE"}
-
-
 ONGOING = ("yes", "no", "unknown")
-
-
 ACK_VIA = ("in-person", "email", "phone", "other")
 """How an acknowledgement reached the reporter."""
-
-
 SUPPORT_KINDS = ("escort", "friend", "police")
 """Support the guide says to offer: an escort, contacting a friend, local law enforcement."""
-
-
 SUPPORT_LABELS = {"escort": "escort", "friend": "contact a friend",
                   "police": "local law enforcement"}
-
-
 SUPPORT_STATES = ("requested", "arranged", "declined")
 """Casework support states. Capture's ``done`` is read as ``arranged``."""
-
-
 SUPPORT_ALIASES = {"done": "arranged"}
 """Aliases: ``done`` was the capture form's word for ``arranged``."""
-
-
 MARKS = ("unknown", "declined")
 """What a field holds when the reporter did not know, or did not want to say."""
-
-
 TEXT_FIELDS = ("what", "who", "when_text", "where", "contact", "reporter")
 """Free-text fields of a capture, in the guide's order."""
-
-
 OPTIONAL_FIELDS = ("who", "when_text", "where", "ongoing", "contact", "reporter", "source")
 """Capture fields that may be left empty or marked unknown / declined."""
-
-
 CHOICE_FIELDS: dict[str, tuple[str, ...]] = {
     "ongoing": ONGOING,
     "source": SOURCES,
@@ -68,34 +40,24 @@ CHOICE_FIELDS: dict[str, tuple[str, ...]] = {
     "status": STATUSES,
     **{f"support_{kind}": SUPPORT_STATES for kind in SUPPORT_KINDS},
 }
-
-
 FIELD_LABELS = {
     "what": "what happened", "who": "who was involved", "when_text": "when",
     "where": "where", "ongoing": "ongoing", "contact": "contact", "reporter": "reporter",
     "source": "came in", "urgency": "urgency", "status": "status",
     **{f"support_{k}": f"support: {v}" for k, v in SUPPORT_LABELS.items()},
 }
-
-
 LIST_OPS = ("note", "conflict", "conversation", "unilateral", "inform", "support")
 """Ops whose entries are only ever added (merge by union). Each lands in
 :attr:`Incident.entries` under its op name; ``note`` also in :attr:`Incident.notes`."""
-
-
 STATUS_LABELS = {
     "new": "new", "acknowledged": "acknowledged", "in-review": "in review",
     "needs-info": "more information needed", "decided": "resolution decided",
     "informed": "reporter informed", "closed": "closed",
 }
 """Status names (as typed on the command line) → what people read."""
-
-
 CATEGORIES = ("harassment", "sexual-attention", "offensive-talk", "offensive-remark",
               "physical-safety", "online", "other")
 """Report categories for the transparency report, in display order."""
-
-
 CATEGORY_LABELS = {
     "harassment": "harassment",
     "sexual-attention": "unwelcome sexual attention",
@@ -105,20 +67,12 @@ CATEGORY_LABELS = {
     "online": "online / chat",
     "other": "other",
 }
-
-
 VIOLATIONS = ("yes", "no", "undetermined")
 """Answers to "is this a Code of Conduct violation?"."""
-
-
 VIOLATION_LABELS = {"yes": "violation", "no": "no violation", "undetermined": "undetermined"}
-
-
 RESOLUTIONS = ("no-action", "stop-behaviour", "avoid-contact", "no-video", "cancel-talk",
                "remove-participant", "other")
 """The guide's most common resolutions, plus other (with free text)."""
-
-
 RESOLUTION_LABELS = {
     "no-action": "no action",
     "stop-behaviour": "demand that the participant stops their behaviour",
@@ -129,15 +83,9 @@ RESOLUTION_LABELS = {
     "remove-participant": "remove the participant from the conference, without refund",
     "other": "other",
 }
-
-
 RESOLUTION_ALIASES = {"stop-behavior": "stop-behaviour", "none": "no-action"}
-
-
 CONVERSATION_KINDS = ("reporter", "witness", "reported-person", "other")
 """Whom a conversation was with."""
-
-
 CONVERSATION_KIND_LABELS = {"reporter": "the reporter", "witness": "a witness",
                             "reported-person": "the reported person", "other": "someone else"}
 
@@ -146,11 +94,7 @@ CONVERSATION_KIND_LABELS = {"reporter": "the reporter", "witness": "a witness",
 
 STATEMENT_LEVELS = ("none", "brief", "detailed")
 """The team's decision on a public statement."""
-
-
 NOBODY_REACHED = "nobody could be reached"
-
-
 CASEWORK_FIELD_LABELS = {
     "category": "category",
     "review_finding": "review: what happened", "review_violation": "review: violation",
@@ -160,10 +104,6 @@ CASEWORK_FIELD_LABELS = {
     "statement_members": "public statement: decided by",
 }
 """Labels for the set-fields casework writes (for timelines and exports)."""
-
-
 REVIEW_FIELDS = ("finding", "violation", "actors", "reason")
-
-
 ENTRY_OPS = ("conflict", "conversation", "unilateral", "support", "inform")
 """The add-only ops casework writes."""

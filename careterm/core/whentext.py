@@ -26,31 +26,19 @@ _UNITS = {
     "d": "days", "day": "days", "days": "days",
     "w": "weeks", "wk": "weeks", "week": "weeks", "weeks": "weeks",
 }
-
-
 _WORD_NUMBERS = {"a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5,
                  "ten": 10, "twenty": 20, "thirty": 30, "a few": 3, "a couple of": 2,
                  "half an": 0.5, "half a": 0.5}
-
-
 _AGO = re.compile(
     r"^(?:about |around |roughly |~)?(?P<n>\d+(?:[.,]\d+)?|"
     + "|".join(sorted(map(re.escape, _WORD_NUMBERS), key=len, reverse=True))
     + r")\s*(?P<unit>[a-z]+)\s+ago$"
 )
-
-
 _NOW_WORDS = {"now", "just now", "right now", "a moment ago", "moments ago", "just"}
-
-
 _DAY_WORDS = {"today": 0, "tonight": 0, "this morning": 0, "this afternoon": 0,
               "this evening": 0, "yesterday": 1, "last night": 1}
-
-
 _DAY_DEFAULT_HOURS = {"this morning": 9, "this afternoon": 15, "this evening": 19,
                       "tonight": 21, "last night": 21}
-
-
 _WEEKDAY_NAMES = {
     name: index
     for index, names in enumerate([
@@ -60,8 +48,6 @@ _WEEKDAY_NAMES = {
     ])
     for name in names
 }
-
-
 _FUTURE_SLACK = timedelta(minutes=5)
 
 

@@ -1,34 +1,38 @@
-"""The careterm app: layout, screen flow and the workers that talk to the store.
+"""The careterm app: lifecycle, screen flow, timers and the lock.
 
-Screens live in :mod:`careterm.screens` (one per file), reusable widgets in
-:mod:`careterm.widgets`, styles in ``app.tcss``. Every disk and crypto
-operation runs in a thread worker that posts a past-tense message back
-(:mod:`careterm.tui.messages`); no widget is touched from a thread.
+Screens live in :mod:`careterm.tui.screens` (one per file), reusable widgets in
+:mod:`careterm.tui.widgets`, styles in ``app.tcss``. Screens never import this
+module: the app is the :class:`~careterm.tui.protocol.Host` they talk to, and
+the screens that show incidents are :class:`~careterm.tui.protocol.LiveScreen`
+to it; everything else travels as messages (:mod:`careterm.tui.messages`).
+Every read or write of the open store runs through the app's one
+:class:`~careterm.tui.gateway.StoreGateway` (a thread worker, the store lock,
+one check that the store is open and unlocked); no widget is touched from a
+thread.
 
-Two entry points for the command line: :func:`run_app` (always starts on the
-unlock screen, or the setup screen when the home has no store yet) and
-:func:`run_demo` (a throwaway store full of fictional reports).
+Entry points for the command line: :func:`run` (the one the CLI calls), which
+starts :func:`run_app` (always on the unlock screen, or the setup screen when
+the home has no store yet) or :func:`run_demo` (a throwaway store full of
+fictional reports).
 
 At the desk: ``p`` toggles privacy mode (:attr:`CaretermApp.privacy`; screens
 get a :class:`PrivacyToggled` message), ``ctrl+l`` or the team's idle time
 locks (the data key and every decrypted copy are dropped; the passphrase
 derives the key again and the user is back where they were), and the one
-periodic worker re-reads the store and syncs through the shared folder.
+periodic re-read syncs through the shared folder and re-reads the store.
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
 import secrets
 import shutil
 import signal
 import sys
 import tempfile
-import threading
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -36,31 +40,45 @@ from typing import Any
 from textual import events, work
 from textual.app import App, SystemCommand
 from textual.binding import Binding
+from textual.message import Message
 from textual.reactive import reactive
 from textual.screen import ModalScreen, Screen
 
-from careterm.actions import incidents
+from careterm.actions import demo, incidents
 from careterm.core.model import Incident
 from careterm.errors import CaretermError
 from careterm.store import draft
 from careterm.store.crypto import Unsealable, seal, subkey, unseal
 from careterm.store.store import Store, has_store
 from careterm.team import sync as team_sync
+from careterm.tui.gateway import StoreGateway
 from careterm.tui.messages import (
     DraftFound,
+    DraftNotDeleted,
     DraftUnreadable,
     IncidentsRefreshed,
-    IncidentUpdated,
-    IncidentUpdateFailed,
+    KeyRederived,
+    LockLifted,
     PrivacyToggled,
     RefreshFailed,
+    StoreCreated,
+    StoreUnlocked,
 )
+from careterm.tui.protocol import LiveScreen
 from careterm.tui.screens.board_screen import BoardScreen
-from careterm.tui.widgets.status_bar import StatusBar, SyncFailed, SyncFinished, SyncStatus
+from careterm.tui.screens.capture_screen import CaptureScreen
+from careterm.tui.screens.choice_modal import ChoiceModal
+from careterm.tui.screens.handover_screen import HandoverScreen
+from careterm.tui.screens.help_screen import HelpScreen
+from careterm.tui.screens.incident_screen import IncidentScreen
+from careterm.tui.screens.lock_screen import LockScreen
+from careterm.tui.screens.report_screen import ReportScreen
+from careterm.tui.screens.setup_screen import SetupScreen
+from careterm.tui.screens.unlock_screen import UnlockScreen
+from careterm.tui.widgets.status_bar import StatusBar, SyncStatus
 from careterm.views.board import FilterSpec
 
-__all__ = ["CaretermApp", "PrivacyToggled", "SyncFailed", "SyncFinished", "run_app",
-           "run_demo"]
+__all__ = ["CaretermApp", "PrivacyToggled", "run", "run_app", "run_demo"]
 
 
 TICK_SECONDS = 5.0
@@ -75,10 +93,6 @@ SYNC_SECONDS = 5.0
 """How often the shared folder is synced when nothing was saved meanwhile."""
 
 
-OTHER_WORKERS_WAIT = 5.0
-"""Seconds the lock waits for workers outside the app's store groups before closing."""
-
-
 LOCKED_FORMS_PURPOSE = b"careterm/locked-forms/v1"
 """Forms being typed when the app locked are kept sealed under this purpose until unlock."""
 
@@ -88,7 +102,7 @@ ACK_CHOICES = [("in-person", "in person"), ("email", "e-mail"), ("phone", "phone
 
 
 class CaretermApp(App[int]):
-    """The careterm terminal app.
+    """The careterm terminal app (the :class:`~careterm.tui.protocol.Host` of its screens).
 
     ``home``: the store to unlock. ``store``: an already open store (the demo,
     tests, benchmarks); the unlock screen is skipped. ``cursor_blink=False``
@@ -120,11 +134,10 @@ class CaretermApp(App[int]):
         self.tick_seconds = tick_seconds
         self.refresh_seconds = refresh_seconds
         self.sync_seconds = sync_seconds
-        self.store: Store | None = None
+        self.gateway = StoreGateway()
+        """Runs every piece of store work; holds the open store and whether it is locked."""
         self.store_home: Path | None = None
         """Where the unlocked store lives (kept while locked, to unlock it again)."""
-        self.store_lock = threading.RLock()
-        """Held by every worker while it uses the store (one store user at a time)."""
         self.incidents: dict[str, Incident] = {}
         """The latest snapshot of the store's incidents (main thread only)."""
         self.ack_target = timedelta(minutes=15)
@@ -134,20 +147,28 @@ class CaretermApp(App[int]):
         self.sync_status = SyncStatus()
         """What the status bar says about sync (main thread only)."""
         self._given_store = store
-        self._refresh_gate = threading.Lock()
-        self._refresh_again = False
+        self._redraw_all = False
         self._sync_wanted = True
         self._last_sync_try = 0.0
         self._versions: dict[str, int] = {}
         self._timers_started = False
         self._last_input = time.monotonic()
         self._team_lock_after: float | None = None
-        self.locked = False
-        self._sealed_forms: list[tuple[Screen[Any], bytes]] = []
+        self._sealed_forms: list[tuple[CaptureScreen, bytes]] = []
         self._selected_before_lock: str | None = None
         self._after_unlock: list[Callable[[], None]] = []
         self.kept_draft: dict[str, Any] | None = None
         """A draft the user chose to resume later: the next capture starts from it."""
+
+    @property
+    def store(self) -> Store | None:
+        """The open store (``None`` before unlocking and once the lock has closed it)."""
+        return self.gateway.store
+
+    @property
+    def locked(self) -> bool:
+        """True while the lock screen is up."""
+        return self.gateway.locked
 
     # ------------------------------------------------------------ start
 
@@ -157,14 +178,19 @@ class CaretermApp(App[int]):
         if self._given_store is not None:
             self.install_store(self._given_store)
             return
-        from careterm.tui.screens.setup_screen import SetupScreen
-        from careterm.tui.screens.unlock_screen import UnlockScreen
-
         assert self.home is not None, "CaretermApp needs a home or a store"
         if has_store(self.home):
             self.push_screen(UnlockScreen(self.home))
         else:
             self.push_screen(SetupScreen(self.home))
+
+    def on_store_unlocked(self, message: StoreUnlocked) -> None:
+        """The unlock screen opened the store: show the board."""
+        self.install_store(message.store)
+
+    def on_store_created(self, message: StoreCreated) -> None:
+        """The setup screen created the store: show the (empty) board."""
+        self.install_store(message.store, notice=message.notice)
 
     def install_store(self, store: Store, *, notice: str = "") -> None:
         """Use the unlocked ``store``: show the board, start the clock and the refresher."""
@@ -191,7 +217,7 @@ class CaretermApp(App[int]):
 
     def _use_store(self, store: Store) -> None:
         """Take ``store`` as the open store (first unlock, or after the lock screen)."""
-        self.store = store
+        self.gateway.store = store
         self.store_home = store.home
         self.team_name = str(store.meta.get("team") or "")
         self.member_name = store.member
@@ -213,11 +239,17 @@ class CaretermApp(App[int]):
             return float(self.lock_after)
         return self._team_lock_after
 
+    def _live_screens(self) -> Iterator[LiveScreen]:
+        """The mounted screens that show incidents, bottom to top."""
+        for screen in self.screen_stack:
+            if isinstance(screen, LiveScreen) and screen.is_mounted:
+                yield screen
+
     # ------------------------------------------------------------ privacy
 
     def action_toggle_privacy(self) -> None:
         """p: hide names, contacts and the reporter (or show them again)."""
-        if self.store is not None and not self.locked:
+        if self.gateway.ready:
             self.privacy = not self.privacy
 
     def watch_privacy(self, privacy: bool) -> None:
@@ -231,10 +263,7 @@ class CaretermApp(App[int]):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """p is offered only with reports to hide, and not where p is typed (capture)."""
         if action == "toggle_privacy":
-            from careterm.tui.screens.capture_screen import CaptureScreen
-
-            return (self.store is not None and not self.locked
-                    and not isinstance(self.screen, CaptureScreen))
+            return self.gateway.ready and not isinstance(self.screen, CaptureScreen)
         return True
 
     # ------------------------------------------------------------ status bar
@@ -244,10 +273,6 @@ class CaretermApp(App[int]):
 
     @staticmethod
     def _takes_status_bar(screen: Screen[Any]) -> bool:
-        from careterm.tui.screens.lock_screen import LockScreen
-        from careterm.tui.screens.setup_screen import SetupScreen
-        from careterm.tui.screens.unlock_screen import UnlockScreen
-
         return not isinstance(screen, ModalScreen | LockScreen | UnlockScreen | SetupScreen)
 
     def _screen_changed(self, screen: Screen[Any]) -> None:
@@ -292,14 +317,11 @@ class CaretermApp(App[int]):
 
     def action_lock(self) -> None:
         """ctrl+l: cover everything with the lock screen and drop the key at once."""
-        from careterm.tui.screens.capture_screen import CaptureScreen
-        from careterm.tui.screens.lock_screen import LockScreen
-
-        store = self.store
+        store = self.gateway.store
         if store is None or self.locked:
             return
-        self.locked = True
-        self.push_screen(LockScreen())
+        self.gateway.locked = True  # from here on the gateway starts no store work
+        self.push_screen(LockScreen(None if self.demo else self.store_home))
         self.refresh_bindings()
         if self.demo or store.key is None or store.home is None:
             return  # nothing to drop: a throwaway demo key, or a store only in memory
@@ -322,43 +344,28 @@ class CaretermApp(App[int]):
         # The decrypted snapshot goes too; screens underneath redraw empty.
         self.incidents = {}
         self._versions = {}
-        for screen in self.screen_stack:
-            redraw = getattr(screen, "redraw", None)
-            if redraw is not None and screen.is_mounted and not isinstance(screen, LockScreen):
-                redraw(None)
+        for live in self._live_screens():
+            live.redraw(None)
         self._drop_key(store, drafts[-1] if drafts else None)
 
     @work(group="lock")
     async def _drop_key(self, store: Store, form: dict[str, Any] | None) -> None:
-        """Let store work already under way finish, keep the draft, then close the store."""
-        busy = [w for w in self.workers if not w.is_finished
-                and w.group not in ("lock", "unlock", "default")]
-        store_users = [w for w in busy if w.group in ("store", "draft", "refresh")]
-        if store_users:
-            await self.workers.wait_for_complete(store_users)
-        others = [w for w in busy if w not in store_users]
-        if others:
-            # Screens' own readers (handover, report…) finish in moments; never wait forever.
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self.workers.wait_for_complete(others), OTHER_WORKERS_WAIT)
-        await asyncio.to_thread(self._close_for_lock, store, form)
-        if self.locked and self.store is store:
-            self.store = None
+        """Let the store work already under way finish, keep the draft, then close the store."""
 
-    def _close_for_lock(self, store: Store, form: dict[str, Any] | None) -> None:
-        with self.store_lock:
+        def keep(closing: Store) -> None:
+            # If this fails, the sealed copy in memory still brings the form back.
             if form is not None:
-                try:
-                    draft.save_draft(store, form)
-                except CaretermError:
-                    pass  # the sealed copy in memory still brings the form back
-            store.close()
+                draft.save_draft(closing, form)
 
-    def key_rederived(self, store: Store) -> None:
+        await self.gateway.settle(self.workers)
+        await asyncio.to_thread(self.gateway.close, store, keep=keep)
+
+    def on_key_rederived(self, message: KeyRederived) -> None:
         """The lock screen derived the key again: back to exactly where the user was.
 
         (The store opened before the lock is closed by :meth:`_drop_key`.)
         """
+        store = message.store
         self._use_store(store)
         if store.key is not None:
             forms_key = subkey(store.key, "locked-forms")
@@ -367,9 +374,8 @@ class CaretermApp(App[int]):
                     state = json.loads(unseal(forms_key, sealed, LOCKED_FORMS_PURPOSE))
                 except (Unsealable, ValueError):
                     continue  # cannot happen with the same key; the draft file remains
-                restore = getattr(screen, "restore_form_after_lock", None)
-                if restore is not None and screen.is_mounted:
-                    restore(state)
+                if screen.is_mounted:
+                    screen.restore_form_after_lock(state)
         self._sealed_forms = []
         self.unlocked()
         if self.board is not None and self._selected_before_lock:
@@ -377,13 +383,15 @@ class CaretermApp(App[int]):
         self._selected_before_lock = None
         self._background_refresh(initial=True)
 
+    def on_lock_lifted(self, message: LockLifted) -> None:
+        """Demo: the lock screen goes without a passphrase."""
+        self.unlocked()
+
     def unlocked(self) -> None:
         """The lock screen was lifted: back to exactly where the user was."""
-        from careterm.tui.screens.lock_screen import LockScreen
-
         if isinstance(self.screen, LockScreen):
             self.pop_screen()
-        self.locked = False
+        self.gateway.locked = False
         self._last_input = time.monotonic()
         self.refresh_bindings()
         pending, self._after_unlock = self._after_unlock, []
@@ -396,66 +404,36 @@ class CaretermApp(App[int]):
         """Ages and escalation move on, without a key being pressed."""
         if self.locked:
             return
-        for screen in self.screen_stack:
-            tick = getattr(screen, "tick", None)
-            if tick is not None and screen.is_mounted:
-                tick()
+        for live in self._live_screens():
+            live.tick()
 
-    @work(thread=True, group="refresh")
     def _background_refresh(self, initial: bool = False) -> None:
-        """Re-read the store (picks up other careterm processes), sync; post what changed.
+        """Sync when due and re-read the store (picks up other careterm processes).
 
         This is the one periodic place that talks to the outside world: sync
         (publish and merge through the shared folder) runs here, every
         ``sync_seconds`` and right after every save (:meth:`refresh_now`).
-        A call while a refresh runs makes that refresh go round once more.
+        One re-read runs at a time (the gateway's ``job``): asked for while one
+        runs, it goes round once more. ``initial``: draw everything again.
         """
-        if not self._refresh_gate.acquire(blocking=False):
-            self._refresh_again = True
-            return  # the running refresh goes round again
-        try:
-            while True:
-                self._refresh_again = False
-                self._refresh_once(initial)
-                initial = False
-                if not self._refresh_again or self.locked:
-                    break
-        finally:
-            self._refresh_gate.release()
+        if initial:
+            self._redraw_all = True
+        self.gateway.run(self, self._reread, RefreshFailed, background=True, job="refresh")
 
     def _sync_due(self) -> bool:
         return self.sync_status.configured and (
             self._sync_wanted or time.monotonic() - self._last_sync_try >= self.sync_seconds)
 
-    def _refresh_once(self, initial: bool) -> None:
-        store = self.store
-        if store is None or self.locked:
-            return
+    def _reread(self, store: Store) -> IncidentsRefreshed:
+        """In the gateway's worker: sync if due, then read every report."""
         report: team_sync.SyncReport | None = None
         failure = ""
-        try:
-            with self.store_lock:
-                if self.locked or self.store is not store:
-                    return  # locked meanwhile: the key is being dropped
-                if self._sync_due():
-                    self._sync_wanted = False
-                    self._last_sync_try = time.monotonic()
-                    report, failure = _run_sync(store)
-                store.refresh()
-                snapshot = dict(store.incidents())
-        except CaretermError as error:
-            self.post_message(RefreshFailed(str(error)))
-            return
-        changed = {inc_id for inc_id, incident in snapshot.items()
-                   if self._versions.get(inc_id) != len(incident.changes)}
-        if changed or initial:
-            self._versions = {inc_id: len(incident.changes)
-                              for inc_id, incident in snapshot.items()}
-            self.post_message(IncidentsRefreshed(snapshot, changed, initial))
-        if report is not None:
-            self.post_message(SyncFinished(report))
-        elif failure:
-            self.post_message(SyncFailed(failure))
+        if self._sync_due():
+            self._sync_wanted = False
+            self._last_sync_try = time.monotonic()
+            report, failure = _run_sync(store)
+        store.refresh()
+        return IncidentsRefreshed(dict(store.incidents()), report, failure)
 
     def refresh_now(self) -> None:
         """Re-read the store and sync at once (after this app stored something)."""
@@ -463,86 +441,100 @@ class CaretermApp(App[int]):
         self._background_refresh()
 
     def on_incidents_refreshed(self, message: IncidentsRefreshed) -> None:
-        """Show the new snapshot on every screen that shows incidents."""
-        if self.locked:
-            return  # read before the lock: not shown, it comes again after unlock
-        self.incidents = message.incidents
-        if self.store is not None:
-            self.ack_target = self.store.ack_target()
-        changed = None if message.initial else message.changed
-        for screen in self.screen_stack:
-            redraw = getattr(screen, "redraw", None)
-            if redraw is not None and screen.is_mounted:
-                redraw(changed)
+        """Show the new snapshot on every screen that shows incidents; then how sync went."""
+        if not self.locked:  # read before the lock: not shown, it comes again after unlock
+            self._show_snapshot(message.incidents)
+        if message.synced is not None:
+            self._sync_succeeded(message.synced)
+        elif message.sync_failure:
+            self._sync_failed(message.sync_failure)
+
+    def _show_snapshot(self, snapshot: dict[str, Incident]) -> None:
+        """Redraw what changed since the last snapshot (everything after an unlock)."""
+        changed = {inc_id for inc_id, incident in snapshot.items()
+                   if self._versions.get(inc_id) != len(incident.changes)}
+        initial, self._redraw_all = self._redraw_all, False
+        if not changed and not initial:
+            return
+        self._versions = {inc_id: len(incident.changes) for inc_id, incident in snapshot.items()}
+        self.incidents = snapshot
+        if self.gateway.store is not None:
+            self.ack_target = self.gateway.store.ack_target()
+        for live in self._live_screens():
+            live.redraw(None if initial else changed)
 
     def on_refresh_failed(self, message: RefreshFailed) -> None:
         """Keep showing what we had, and say why it is not fresh."""
         if self.board is not None and self.board.is_mounted:
             self.board.hint(f"could not re-read the store: {message.reason}", style="bold")
 
-    def on_sync_finished(self, message: SyncFinished) -> None:
-        """Show when sync last worked, the peers and anything skipped."""
-        self.sync_status.succeeded(message.report)
+    def _sync_succeeded(self, report: team_sync.SyncReport) -> None:
+        """Show when sync last worked, the peers and anything received."""
+        self.sync_status.succeeded(report)
         self._update_status_bars()
-        received = [line for line in getattr(message.report, "lines", list)()
+        received = [line for line in report.lines()
                     if " from " in line or " updated by " in line]
         if received and self.board is not None and self.board.is_mounted and not self.locked:
             self.board.hint("sync: " + "; ".join(received))
 
-    def on_sync_failed(self, message: SyncFailed) -> None:
+    def _sync_failed(self, reason: str) -> None:
         """Say on the status bar why sync did not run; local work carries on."""
-        self.sync_status.failed(message.reason)
+        self.sync_status.failed(reason)
         self._update_status_bars()
 
-    # ------------------------------------------------------------ actions
-
-    @work(thread=True, group="store")
-    def store_action(self, target: Screen[Any], description: str,
-                   action: Callable[..., Any], incident_id: str, *args: Any) -> None:
-        """Run a core action in a thread; post IncidentUpdated(Failed) to ``target``."""
-        try:
-            with self.store_lock:
-                if self.store is None or self.locked:
-                    raise CaretermError("careterm was locked before this was stored; "
-                                        "do it again")
-                result = action(self.store, incident_id, *args)
-        except CaretermError as error:
-            target.post_message(IncidentUpdateFailed(incident_id, str(error)))
-        else:
-            target.post_message(IncidentUpdated(incident_id, description, result))
+    # ------------------------------------------------------------ what screens ask for
 
     def ask_acknowledge(self, incident_id: str, screen: Screen[Any] | None = None) -> None:
         """Ask how the acknowledgement reached the reporter, then record it."""
-        from careterm.tui.screens.choice_modal import ChoiceModal
-
         incident = self.incidents.get(incident_id)
         target = screen or self.screen
         if incident is not None and incident.acknowledged:
-            hint = getattr(target, "hint", None)
-            if hint is not None:
-                hint(f"{incident_id} was already acknowledged by "
-                     f"{incident.acknowledged_by or '?'}")
+            if isinstance(target, LiveScreen):
+                target.hint(f"{incident_id} was already acknowledged by "
+                            f"{incident.acknowledged_by or '?'}")
             return
 
         def chosen(via: str | None) -> None:
             if via:
-                self.store_action(target, f"acknowledged ({via})", incidents.acknowledge,
-                                incident_id, via)
+                self.gateway.act(target, incident_id, f"acknowledged ({via})",
+                                 incidents.acknowledge, via)
 
         self.push_screen(ChoiceModal(f"Acknowledge {incident_id}: how did it reach the reporter?",
                                      ACK_CHOICES), chosen)
 
     def open_incident(self, incident_id: str) -> None:
         """Show one report."""
-        from careterm.tui.screens.incident_screen import IncidentScreen
-
         self.push_screen(IncidentScreen(incident_id))
 
-    def capture_saved(self, capture: Screen[Any], captured: incidents.Captured) -> None:
+    def show_handover(self) -> None:
+        """The handover page (``h`` on the board, or the command palette)."""
+        self._show_page(HandoverScreen)
+
+    def show_report(self) -> None:
+        """The transparency report preview (``T`` on the board, or the command palette)."""
+        self._show_page(ReportScreen)
+
+    def _show_page(self, page: type[HandoverScreen | ReportScreen]) -> None:
+        if self.gateway.ready and not isinstance(self.screen, page):
+            self.push_screen(page())
+
+    def when_unlocked(self, action: Callable[[], None]) -> None:
+        """Run ``action`` now, or once the lock screen is lifted.
+
+        Store work under way when the app locks still finishes (the lock waits for
+        it); what its result does to the screens (closing a form, going back to the
+        board) waits for the user, so it never takes the lock screen away.
+        """
+        if self.locked:
+            self._after_unlock.append(action)
+        else:
+            action()
+
+    def capture_saved(self, captured: incidents.Captured) -> None:
         """After a save: back to the board, which selects the new report."""
         if self.locked:
             # Saved just as the app locked: finish when the user is back.
-            self._after_unlock.append(lambda: self.capture_saved(capture, captured))
+            self.when_unlocked(lambda: self.capture_saved(captured))
             return
         self.back_to_board()
         if self.board is None:
@@ -558,9 +550,9 @@ class CaretermApp(App[int]):
         """An edit was stored: refresh and say so on the screen below."""
         self.refresh_now()
         if len(self.screen_stack) >= 2:
-            hint = getattr(self.screen_stack[-2], "hint", None)
-            if hint is not None:
-                hint(description)
+            below = self.screen_stack[-2]
+            if isinstance(below, LiveScreen):
+                below.hint(description)
 
     def back_to_board(self) -> None:
         """Close every screen above the board (never the lock screen)."""
@@ -569,31 +561,20 @@ class CaretermApp(App[int]):
         while len(self.screen_stack) > 1 and self.screen is not self.board:
             self.pop_screen()
 
+    def set_board_filter(self, spec: FilterSpec) -> None:
+        """Show the board with ``spec``."""
+        self.back_to_board()
+        if self.board is not None:
+            self.board.set_filter(spec)
+
     # ------------------------------------------------------------ drafts
 
-    @work(thread=True, group="draft")
     def _look_for_draft(self) -> None:
         """After unlocking: is there a report that was being typed?"""
-        store = self.store
-        if store is None:
-            return
-        try:
-            with self.store_lock:
-                record = draft.load_draft(store)
-        except CaretermError as error:
-            with self.store_lock:
-                moved = draft.set_aside_damaged(store)
-            where = f"; it was kept as {moved.name}" if moved else ""
-            self.post_message(DraftUnreadable(f"{error}{where}"))
-            return
-        if record and not draft.form_is_empty(record.get("form") or {}):
-            self.post_message(DraftFound(record))
+        self.gateway.run(self, _find_draft, DraftUnreadable, background=True)
 
     def on_draft_found(self, message: DraftFound) -> None:
         """Offer to resume the draft."""
-        from careterm.tui.screens.capture_screen import CaptureScreen
-        from careterm.tui.screens.choice_modal import ChoiceModal
-
         form = draft.normalise_form(message.record.get("form") or {})
         what = form["what"].strip().splitlines()[0] if form["what"].strip() else "(no text)"
         note = f"kept {message.record.get('saved_at', '?')[:16].replace('T', ' ')}: {what[:60]}"
@@ -617,19 +598,19 @@ class CaretermApp(App[int]):
         if self.board is not None:
             self.board.hint(f"capture draft unreadable: {message.reason}", style="bold")
 
-    @work(thread=True, group="draft")
     def forget_draft(self) -> None:
-        """Delete the capture draft."""
-        if self.store is not None:
-            with self.store_lock:
-                draft.clear_draft(self.store)
+        """Delete the capture draft (in the gateway's worker)."""
+        self.gateway.run(self, _clear_draft, DraftNotDeleted, background=True)
+
+    def on_draft_not_deleted(self, message: DraftNotDeleted) -> None:
+        """Say so; the draft is offered again after the next unlock."""
+        if self.board is not None:
+            self.board.hint(f"capture draft not deleted: {message.reason}", style="bold")
 
     # ------------------------------------------------------------ keys and commands
 
     def action_capture(self) -> None:
         """Quick capture of a new report."""
-        from careterm.tui.screens.capture_screen import CaptureScreen
-
         if self.store is None or isinstance(self.screen, CaptureScreen):
             return
         form, self.kept_draft = self.kept_draft, None
@@ -641,16 +622,8 @@ class CaretermApp(App[int]):
 
     def action_help(self) -> None:
         """Every key."""
-        from careterm.tui.screens.help_screen import HelpScreen
-
         if not isinstance(self.screen, HelpScreen):
             self.push_screen(HelpScreen())
-
-    def set_board_filter(self, spec: FilterSpec) -> None:
-        """Show the board with ``spec``."""
-        self.back_to_board()
-        if self.board is not None:
-            self.board.set_filter(spec)
 
     def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
         """The command palette: careterm's main actions, then Textual's (none while locked)."""
@@ -683,15 +656,12 @@ class CaretermApp(App[int]):
             self.board.action_filters()
 
     def close_store(self) -> None:
-        """Drop decrypted data and keys from memory."""
-        if self.store is not None:
-            with self.store_lock:
-                self.store.close()
-            self.store = None
+        """Drop decrypted data and keys from memory (the app has ended)."""
+        self.gateway.close()
 
 
 def _run_sync(store: Store) -> tuple[team_sync.SyncReport | None, str]:
-    """One sync (in the refresh worker): the report, or why it did not run (one line)."""
+    """One sync (in the re-read): the report, or why it did not run (one line)."""
     try:
         return team_sync.sync(store), ""
     except CaretermError as error:
@@ -701,6 +671,34 @@ def _run_sync(store: Store) -> tuple[team_sync.SyncReport | None, str]:
     # "…; nothing was synced and nothing on this laptop was changed" is the status bar's
     # whole point: keep the first part, which says what is wrong.
     return None, reason.split("; nothing was synced")[0]
+
+
+def _find_draft(store: Store) -> Message | None:
+    """In the gateway's worker: the draft to offer, or why it cannot be read."""
+    try:
+        record = draft.load_draft(store)
+    except CaretermError as error:
+        moved = draft.set_aside_damaged(store)
+        where = f"; it was kept as {moved.name}" if moved else ""
+        return DraftUnreadable(f"{error}{where}")
+    if record and not draft.form_is_empty(record.get("form") or {}):
+        return DraftFound(record)
+    return None
+
+
+def _clear_draft(store: Store) -> None:
+    """In the gateway's worker: delete the capture draft."""
+    draft.clear_draft(store)
+
+
+def run(home: Path | None, *, lock_after: float | None = None,
+        demo_incidents: int | None = None) -> int:
+    """The one way the command line starts the app: on the store in ``home``, or with
+    ``demo_incidents`` set, on a throwaway store of that many fictional reports."""
+    if demo_incidents is not None:
+        return run_demo(demo_incidents, lock_after=lock_after)
+    assert home is not None
+    return run_app(home, lock_after=lock_after)
 
 
 def run_app(home: Path, lock_after: float | None = None) -> int:
@@ -715,8 +713,6 @@ def run_app(home: Path, lock_after: float | None = None) -> int:
 
 def open_demo_store(home: Path, count: int) -> Store:
     """A new store in ``home`` with ``count`` fictional reports, opened without asking."""
-    from careterm.actions import demo
-
     # Nobody ever types this passphrase: the demo store is thrown away on exit.
     store = Store.create(home, secrets.token_urlsafe(32), member=demo.DEMO_MEMBERS[0],
                          team="Example Con CARE (demo)", limits="interactive")
@@ -726,10 +722,8 @@ def open_demo_store(home: Path, count: int) -> Store:
 
 def run_demo(incidents: int = 12, lock_after: float | None = None) -> int:
     """Run the app on a throwaway store in a temp folder, removed on exit."""
-    from careterm.actions.demo import MAX_DEMO_INCIDENTS
-
-    if not 0 <= incidents <= MAX_DEMO_INCIDENTS:
-        print(f"careterm: --incidents must be between 0 and {MAX_DEMO_INCIDENTS:,}",
+    if not 0 <= incidents <= demo.MAX_DEMO_INCIDENTS:
+        print(f"careterm: --incidents must be between 0 and {demo.MAX_DEMO_INCIDENTS:,}",
               file=sys.stderr)
         return 2
     folder = Path(tempfile.mkdtemp(prefix="careterm-demo-"))

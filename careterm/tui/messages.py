@@ -1,11 +1,19 @@
-"""Messages that workers post back to the screens (always in the past tense).
+"""Messages between workers, screens and the app (always in the past tense).
 
-Workers run disk and crypto work in threads; they never touch widgets, they
-post one of these and the screen (or the app) reacts on the main thread.
+Store work runs in threads (:mod:`careterm.tui.gateway`); it never touches a
+widget, it returns one of these and the gateway posts it to the screen (or the
+app) that asked, which reacts on the main thread. The unlock, setup and lock
+screens' outcomes (:class:`StoreUnlocked`, :class:`StoreCreated`,
+:class:`KeyRederived`, :class:`LockLifted`) are not handled by the screens:
+they bubble up to the app.
+
+Fields that hold reports or the store are left out of ``repr``: a message in a
+log never carries what anyone typed.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from typing import Any
 
 from textual.message import Message
@@ -13,161 +21,164 @@ from textual.message import Message
 from careterm.actions.incidents import Captured
 from careterm.core.model import Incident
 from careterm.store.store import Store
+from careterm.team.sync import SyncReport
 
 
+@dataclass
 class StoreUnlocked(Message):
-    """The passphrase unlocked the store."""
+    """The passphrase unlocked the store (the app shows the board)."""
 
-    def __init__(self, store: Store) -> None:
-        super().__init__()
-        self.store = store
+    store: Store = field(repr=False)
 
 
+@dataclass
 class UnlockFailed(Message):
     """The store was not unlocked; ``reason`` says why in one line."""
 
-    def __init__(self, reason: str) -> None:
-        super().__init__()
-        self.reason = reason
+    reason: str
 
 
+@dataclass
 class StoreCreated(Message):
     """A new store was created (``notice`` tells about the shared folder, if any)."""
 
-    def __init__(self, store: Store, notice: str = "") -> None:
-        super().__init__()
-        self.store = store
-        self.notice = notice
+    store: Store = field(repr=False)
+    notice: str = ""
 
 
+@dataclass
 class StoreCreateFailed(Message):
     """Creating the store failed; nothing was written."""
 
-    def __init__(self, reason: str) -> None:
-        super().__init__()
-        self.reason = reason
+    reason: str
 
 
+@dataclass
+class KeyRederived(Message):
+    """The lock screen's passphrase opened the store again (``store`` holds the key)."""
+
+    store: Store = field(repr=False)
+
+
+@dataclass
+class LockLifted(Message):
+    """Demo: the lock screen goes away without a passphrase."""
+
+
+@dataclass
 class IncidentsRefreshed(Message):
-    """The store was re-read; ``incidents`` is a fresh snapshot, ``changed`` the ids
-    that changed since the previous refresh."""
+    """The store was re-read: ``incidents`` is a fresh snapshot. When a sync was due
+    it ran first: ``synced`` is its report, or ``sync_failure`` says why it did not run."""
 
-    def __init__(self, incidents: dict[str, Incident], changed: set[str],
-                 initial: bool = False) -> None:
-        super().__init__()
-        self.incidents = incidents
-        self.changed = changed
-        self.initial = initial
+    incidents: dict[str, Incident] = field(repr=False)
+    synced: SyncReport | None = field(default=None, repr=False)
+    sync_failure: str = ""
 
 
+@dataclass
 class RefreshFailed(Message):
     """Re-reading the store failed (the app keeps showing what it had)."""
 
-    def __init__(self, reason: str) -> None:
-        super().__init__()
-        self.reason = reason
+    reason: str
 
 
+@dataclass
 class IncidentSaved(Message):
     """A captured report was stored."""
 
-    def __init__(self, captured: Captured) -> None:
-        super().__init__()
-        self.captured = captured
+    captured: Captured = field(repr=False)
 
 
+@dataclass
 class IncidentSaveFailed(Message):
     """Storing a report failed; the form keeps everything that was typed."""
 
-    def __init__(self, reason: str) -> None:
-        super().__init__()
-        self.reason = reason
+    reason: str
 
 
+@dataclass
 class IncidentUpdated(Message):
     """An action on an incident (acknowledge, note, edit, urgency, status) was stored."""
 
-    def __init__(self, incident_id: str, description: str, result: Any = None) -> None:
-        super().__init__()
-        self.incident_id = incident_id
-        self.description = description
-        self.result = result
+    incident_id: str
+    description: str
+    result: Any = field(default=None, repr=False)
 
 
+@dataclass
 class IncidentUpdateFailed(Message):
     """An action on an incident was refused or could not be stored."""
 
-    def __init__(self, incident_id: str, reason: str) -> None:
-        super().__init__()
-        self.incident_id = incident_id
-        self.reason = reason
+    incident_id: str
+    reason: str
 
 
+@dataclass
 class DraftFound(Message):
     """A capture draft from an earlier session was found after unlocking."""
 
-    def __init__(self, record: dict[str, Any]) -> None:
-        super().__init__()
-        self.record = record
+    record: dict[str, Any] = field(repr=False)
 
 
+@dataclass
 class DraftUnreadable(Message):
     """The capture draft could not be read; it was set aside, not overwritten."""
 
-    def __init__(self, reason: str) -> None:
-        super().__init__()
-        self.reason = reason
+    reason: str
 
 
-class LockLifted(Message):
-    """The passphrase matched: the lock screen goes away."""
+@dataclass
+class DraftNotKept(Message):
+    """The capture draft could not be written (the form on screen is unchanged)."""
+
+    reason: str
 
 
+@dataclass
+class DraftNotDeleted(Message):
+    """Deleting the capture draft failed (it is offered again after the next unlock)."""
+
+    reason: str
+
+
+@dataclass
 class PrivacyToggled(Message):
     """Privacy mode was switched on or off (``private``): names and contacts are redrawn."""
 
-    def __init__(self, private: bool) -> None:
-        super().__init__()
-        self.private = private
+    private: bool
 
 
+@dataclass
 class CaseworkSaved(Message):
     """A casework record (review, resolution, conversation, …) was stored from a form."""
 
-    def __init__(self, incident_id: str, description: str, result: Any = None) -> None:
-        super().__init__()
-        self.incident_id = incident_id
-        self.description = description
-        self.result = result
+    incident_id: str
+    result: Any = field(default=None, repr=False)
 
 
+@dataclass
 class CaseworkRefused(Message):
     """A casework form was refused (bad input) or could not be stored; the form stays open."""
 
-    def __init__(self, reason: str) -> None:
-        super().__init__()
-        self.reason = reason
+    reason: str
 
 
+@dataclass
 class HandoverGathered(Message):
     """The handover page's lists were worked out (:func:`careterm.core.casework.handover`)."""
 
-    def __init__(self, handover: dict[str, Any]) -> None:
-        super().__init__()
-        self.handover = handover
+    handover: dict[str, Any] = field(repr=False)
 
 
+@dataclass
 class ReportGathered(Message):
     """The anonymised transparency report was rendered as Markdown."""
 
-    def __init__(self, markdown: str) -> None:
-        super().__init__()
-        self.markdown = markdown
+    markdown: str = field(repr=False)
 
 
+@dataclass
 class GatherFailed(Message):
     """Reading the store for a handover or report failed; ``reason`` in one line."""
 
-    def __init__(self, reason: str) -> None:
-        super().__init__()
-        self.reason = reason
+    reason: str

@@ -21,12 +21,8 @@ from careterm.core.vocabulary import STATUSES, URGENCIES
 
 COLUMNS = ("id", "urgency", "status", "ack", "age", "where", "what", "member")
 """Board columns, left to right."""
-
-
 COLUMN_LABELS = {"id": "id", "urgency": "urgency", "status": "status", "ack": "ack",
                  "age": "age", "where": "where", "what": "what", "member": "member"}
-
-
 ACK_SYMBOLS = {
     AckLevel.ACKNOWLEDGED: "✓",
     AckLevel.WAITING: "●",
@@ -34,13 +30,9 @@ ACK_SYMBOLS = {
     AckLevel.ALERT: "‼",
 }
 """The symbol that says what the colour says, so colour is never the only signal."""
-
-
 INFORM_TEXT = "✉ inform"
 """The acknowledgement cell of an acknowledged report whose resolution has not yet been
 told to the reporter (the next thing the team owes them)."""
-
-
 CELL_TEXT_LIMIT = 200
 """Longest text kept for a cell (a 1 MB statement is cut long before it is drawn)."""
 
@@ -244,11 +236,7 @@ FIXED_WIDTHS = {"id": 6, "urgency": 8, "status": 12, "ack": 16, "age": 6}
 
 
 FLEX_SHARES = {"where": 3, "what": 7, "member": 2}
-
-
 FLEX_MINIMUM = {"where": 7, "what": 10, "member": 6}
-
-
 FLEX_MAXIMUM = {"where": 30, "what": 200, "member": 18}
 
 

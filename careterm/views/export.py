@@ -26,15 +26,9 @@ from careterm.core.timeline import timeline_entries
 from careterm.core.vocabulary import FIELD_LABELS, SOURCE_LABELS
 
 _INLINE_SPECIAL = re.compile(r"([\\`*_\[\]<>|~&])")
-
-
 _NUMBERED = re.compile(r"^(\d{1,9})[.)]")
-
-
 _REPORT_FIELDS = ("what", "who", "when_text", "where", "ongoing", "contact", "reporter",
                   "source")
-
-
 _MARK_WORDS = {"unknown": "(not known)", "declined": "(declined to say)",
                "empty": "(no answer)"}
 

@@ -10,8 +10,6 @@ from careterm.core.model import Incident
 
 PRIVATE_FIELDS = ("who", "contact", "reporter")
 """Fields hidden in privacy mode."""
-
-
 BULLET = "●"
 
 

@@ -29,8 +29,6 @@ RECORD_KEYS = ("id", "what", "who", "when", "when_text", "where", "ongoing", "co
                "resolutions", "conflicts", "conversations", "unilateral", "informed",
                "needs_informing", "statement", "warnings")
 """Keys of every record, in output order."""
-
-
 DETAIL_KEYS = ("timeline", "history")
 """Keys only :func:`incident_to_dict` with ``detail=True`` adds (``show --json``)."""
 

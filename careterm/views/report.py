@@ -28,18 +28,12 @@ from careterm.core.textsafe import safe_json
 
 THRESHOLD = 3
 """Categories and resolutions with fewer reports than this are merged into "other"."""
-
-
 ANONYMISED_NOTE = (
     "Anonymised: this report holds counts only. It contains no names, contacts, places, "
     "descriptions or times of any report. Categories and resolutions with fewer than "
     f"{THRESHOLD} reports are counted under \"other\", so that nobody can be singled out."
 )
-
-
 FINDINGS = ("yes", "no", "undetermined", "not-recorded")
-
-
 FINDING_LABELS = {"yes": "violation found", "no": "no violation found",
                   "undetermined": "undetermined", "not-recorded": "not recorded"}
 

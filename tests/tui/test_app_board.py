@@ -8,11 +8,15 @@ import sys
 from datetime import timedelta
 from pathlib import Path
 
+from textual.widgets import Select
+
 from careterm.actions import incidents
 from careterm.core.triage import AckLevel
 from careterm.store.store import Store
 from careterm.tui.app import CaretermApp
+from careterm.tui.screens.capture_screen import CaptureScreen
 from careterm.tui.screens.choice_modal import ChoiceModal
+from careterm.tui.screens.help_screen import HelpScreen
 from careterm.tui.widgets.board_table import BoardTable
 from careterm.views.board import (
     COLUMNS,
@@ -180,8 +184,6 @@ async def test_filter_keys_and_the_active_filter_line(store: Store, frozen_clock
         assert len(table_ids(app)) == 4
         # The filter dialog: status acknowledged.
         await pilot.press("f")
-        from textual.widgets import Select
-
         app.screen.query_one("#status", Select).value = "acknowledged"
         await pilot.press("ctrl+s")
         assert table_ids(app) == [made["acked"]]
@@ -252,8 +254,6 @@ async def test_report_written_by_another_process_appears_live(home: Path,
 @sync
 async def test_help_lists_the_keys_and_the_palette_has_the_main_actions(
         store: Store, frozen_clock) -> None:
-    from careterm.tui.screens.help_screen import HelpScreen
-
     app = CaretermApp(store=store, cursor_blink=False)
     async with app.run_test(size=(100, 30)) as pilot:
         await settle(pilot, app)
@@ -272,8 +272,6 @@ async def test_help_lists_the_keys_and_the_palette_has_the_main_actions(
         next(c for c in app.get_system_commands(app.screen) if c.title == "New report"
              ).callback()
         await pilot.pause()
-        from careterm.tui.screens.capture_screen import CaptureScreen
-
         assert isinstance(app.screen, CaptureScreen)
 
 

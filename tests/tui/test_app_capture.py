@@ -8,6 +8,7 @@ import pytest
 from textual.message import Message
 from textual.widgets import Input, Select
 
+from careterm.core.textsafe import visible
 from careterm.store import draft
 from careterm.store.store import Store
 from careterm.tui.app import CaretermApp
@@ -220,8 +221,6 @@ async def test_draft_survives_a_crash_and_is_offered_on_the_next_start(
                                   "bell \x07 and \x1b]52;c;aGk=\x07 clipboard"])
 @sync
 async def test_user_text_is_shown_literally(frozen_clock, text: str) -> None:
-    from careterm.core.textsafe import visible
-
     store = memory_store()
     app = RecordingApp(store=store)
     async with app.run_test(size=(120, 30)) as pilot:

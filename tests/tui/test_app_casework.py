@@ -15,6 +15,7 @@ from careterm.tui.screens.casework_modals import CaseworkForm
 from careterm.tui.screens.choice_modal import ChoiceModal
 from careterm.tui.screens.filter_modal import FilterModal
 from careterm.tui.screens.handover_screen import HandoverScreen
+from careterm.tui.screens.help_screen import KEYS
 from careterm.tui.screens.incident_screen import IncidentScreen
 from careterm.tui.screens.report_screen import ReportScreen
 from careterm.tui.widgets.board_table import BoardTable
@@ -428,8 +429,6 @@ async def test_palette_offers_handover_and_the_report(frozen_clock) -> None:
 
 
 def test_help_lists_every_key_of_the_board_and_the_incident_view() -> None:
-    from careterm.tui.screens.help_screen import KEYS
-
     listed = {section: {key for key, _ in keys} for section, keys in KEYS}
     spelled = {"exclamation_mark": "!", "slash": "/", "question_mark": "?", "escape": "esc"}
     for screen, section in ((BoardScreen, "Board"), (IncidentScreen, None)):

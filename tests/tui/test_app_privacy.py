@@ -3,7 +3,7 @@ incident view and the handover; everything comes back when it is switched off.""
 
 from __future__ import annotations
 
-from textual.widgets import Input
+from textual.widgets import Input, Static
 
 from careterm.actions import casework as casework_actions
 from careterm.actions import incidents
@@ -137,8 +137,6 @@ async def test_review_form_in_privacy_mode_keeps_the_hidden_names(frozen_clock) 
 
 @sync
 async def test_the_board_header_says_privacy_mode_is_on(store: Store) -> None:
-    from textual.widgets import Static
-
     seed(store)
     app = CaretermApp(store=store, cursor_blink=False)
     async with app.run_test(size=(100, 30)) as pilot:

@@ -12,8 +12,10 @@ from typing import Any
 from careterm.actions import incidents
 from careterm.store.store import Store
 from careterm.team import sync
+from careterm.team.keys import change_passphrase_everywhere
 from careterm.tui.app import CaretermApp
 from careterm.tui.screens.board_screen import BoardScreen
+from careterm.tui.screens.lock_screen import LockScreen
 from careterm.tui.widgets.board_table import BoardTable
 from careterm.tui.widgets.status_bar import StatusBar, SyncStatus
 from tests.support import FROZEN_AT, PASSPHRASE, run_async, settle
@@ -173,9 +175,6 @@ def test_the_status_line_names_peers_and_when_they_wrote(frozen_clock) -> None:
 @run_async
 async def test_unlock_takes_a_passphrase_changed_on_another_laptop(
         tmp_path: Path, frozen_clock) -> None:
-    from careterm.team.keys import change_passphrase_everywhere
-    from careterm.tui.screens.lock_screen import LockScreen
-
     ada, bo, _ = two_laptops(tmp_path)
     incidents.capture(bo, "Written on Bo's laptop")
     ada.close()

@@ -14,6 +14,8 @@ from careterm.actions import incidents
 from careterm.store.store import Store, has_store
 from careterm.tui.app import CaretermApp
 from careterm.tui.screens.board_screen import BoardScreen
+from careterm.tui.screens.capture_screen import CaptureScreen
+from careterm.tui.screens.lock_screen import LockScreen
 from careterm.tui.screens.setup_screen import SetupScreen
 from careterm.tui.screens.unlock_screen import UnlockScreen
 from careterm.tui.widgets.board_table import BoardTable
@@ -129,9 +131,6 @@ async def test_setup_with_a_shared_folder_prepares_it(tmp_path: Path, frozen_clo
 @sync
 async def test_lock_hides_everything_and_the_passphrase_brings_back_the_draft(
         home: Path, frozen_clock) -> None:
-    from careterm.tui.screens.capture_screen import CaptureScreen
-    from careterm.tui.screens.lock_screen import LockScreen
-
     store = Store.open(home, PASSPHRASE)
     incidents.capture(store, "Secret detail about Dee Fictional")
     app = CaretermApp(store=store, cursor_blink=False, lock_after=1.5)

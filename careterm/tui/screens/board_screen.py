@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -15,15 +13,14 @@ from careterm.core.textsafe import visible
 from careterm.core.triage import board_counts, board_header
 from careterm.core.vocabulary import URGENCIES
 from careterm.tui.messages import IncidentUpdated, IncidentUpdateFailed, PrivacyToggled
+from careterm.tui.protocol import host
 from careterm.tui.screens.casework_commands import CaseworkCommands
+from careterm.tui.screens.filter_modal import FilterModal
 from careterm.tui.widgets.board_table import BoardTable
 from careterm.tui.widgets.form_input import FormInput
 from careterm.tui.widgets.header_counts import FilterLine, HeaderCounts
 from careterm.tui.widgets.hint_line import HintLine
 from careterm.views.board import BoardView, FilterSpec
-
-if TYPE_CHECKING:
-    from careterm.tui.app import CaretermApp
 
 
 class BoardScreen(Screen[None]):
@@ -48,8 +45,6 @@ class BoardScreen(Screen[None]):
     ]
 
     COMMANDS = {CaseworkCommands}
-
-    app: CaretermApp  # type: ignore[assignment]
 
     def __init__(self) -> None:
         super().__init__()
@@ -76,12 +71,13 @@ class BoardScreen(Screen[None]):
 
     def show_title(self) -> None:
         """Team, member, and what mode the board is in (demo data, privacy)."""
+        app = host(self)
         title = Text.assemble(("careterm", "bold"), " · ",
-                              visible(self.app.team_name, one_line=True), " · ",
-                              visible(self.app.member_name, one_line=True))
-        if self.app.demo:
+                              visible(app.team_name, one_line=True), " · ",
+                              visible(app.member_name, one_line=True))
+        if app.demo:
             title.append("  DEMO: fictional reports, deleted on exit", style="bold reverse")
-        if getattr(self.app, "privacy", False):
+        if app.privacy:
             title.append("  PRIVACY: names hidden", style="bold reverse")
         self.query_one("#board-title", Static).update(title)
 
@@ -102,9 +98,10 @@ class BoardScreen(Screen[None]):
             return  # composing, or being torn down (a clock tick can land then)
         if changed is None or changed:
             self.view.invalidate(changed)
-        incidents = self.app.incidents
+        app = host(self)
+        incidents = app.incidents
         now = clock.now()
-        rows = self.view.rows(incidents, now, self.app.ack_target)
+        rows = self.view.rows(incidents, now, app.ack_target)
         table = self.table
         table.show_rows(rows)
         open_, unacked, critical = board_counts(list(incidents.values()))
@@ -157,7 +154,6 @@ class BoardScreen(Screen[None]):
 
     def action_filters(self) -> None:
         """The filter dialog."""
-        from careterm.tui.screens.filter_modal import FilterModal
 
         def chosen(spec: FilterSpec | None) -> None:
             if spec is not None:
@@ -200,18 +196,18 @@ class BoardScreen(Screen[None]):
         """Enter on a row opens the report."""
         event.stop()
         if event.row_key.value:
-            self.app.open_incident(event.row_key.value)
+            host(self).open_incident(event.row_key.value)
 
     def action_open(self) -> None:
         """Open the selected report."""
         selected = self.table.selected_id()
         if selected:
-            self.app.open_incident(selected)
+            host(self).open_incident(selected)
 
     def on_incident_updated(self, message: IncidentUpdated) -> None:
         """An action from the board was stored: say so and show it."""
         self.hint(f"{message.incident_id}: {message.description}")
-        self.app.refresh_now()
+        host(self).refresh_now()
 
     def on_incident_update_failed(self, message: IncidentUpdateFailed) -> None:
         """An action from the board was refused: say why."""
@@ -221,16 +217,12 @@ class BoardScreen(Screen[None]):
         """Acknowledge the selected report (asks how)."""
         selected = self.table.selected_id()
         if selected:
-            self.app.ask_acknowledge(selected)
+            host(self).ask_acknowledge(selected)
 
     def action_handover(self) -> None:
         """The handover page for a lead starting a shift."""
-        from careterm.tui.screens.handover_screen import open_handover
-
-        open_handover(self.app)
+        host(self).show_handover()
 
     def action_transparency(self) -> None:
         """Preview the anonymised transparency report."""
-        from careterm.tui.screens.report_screen import open_report_preview
-
-        open_report_preview(self.app)
+        host(self).show_report()

@@ -8,10 +8,11 @@ is typed, so a crash loses nothing.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+import contextlib
+from functools import partial
+from typing import Any
 
 from rich.text import Text
-from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
@@ -33,20 +34,19 @@ from careterm.core.vocabulary import (
     SUPPORT_STATES,
     URGENCIES,
 )
-from careterm.errors import CaretermError
 from careterm.store import draft
+from careterm.store.store import Store
 from careterm.tui.messages import (
+    DraftNotKept,
     IncidentSaved,
     IncidentSaveFailed,
     IncidentUpdated,
     IncidentUpdateFailed,
 )
+from careterm.tui.protocol import host
+from careterm.tui.screens.choice_modal import ChoiceModal
 from careterm.tui.widgets.form_input import FormInput
 from careterm.tui.widgets.hint_line import HintLine
-
-if TYPE_CHECKING:
-    from careterm.tui.app import CaretermApp
-
 
 DRAFT_DELAY = 0.6
 """Seconds of quiet typing before the draft is written (debounce)."""
@@ -88,8 +88,6 @@ class CaptureScreen(Screen[None]):
         Binding("escape", "cancel", "back"),
         Binding("f1", "app.help", "help"),
     ]
-
-    app: CaretermApp  # type: ignore[assignment]
 
     def __init__(self, *, incident: Incident | None = None,
                  form: dict[str, Any] | None = None) -> None:
@@ -293,26 +291,24 @@ class CaptureScreen(Screen[None]):
         self._draft_timer = self.set_timer(DRAFT_DELAY, self._keep_draft)
 
     def _keep_draft(self) -> None:
-        if self._saving or self._form_closed or self.app.locked:
-            return
-        self._write_draft(self.form())
+        gateway = host(self).gateway
+        if self._saving or self._form_closed or not gateway.ready:
+            return  # locked: the app keeps the form sealed until the passphrase
+        gateway.run(self, partial(self._write_draft, self.form()), DraftNotKept,
+                    background=True)
 
-    @work(thread=True, group="draft")
-    def _write_draft(self, form: dict[str, Any]) -> None:
-        with self.app.store_lock:
-            store = self.app.store
-            if self._saving or self._form_closed or store is None or self.app.locked:
-                return  # locked: the app keeps the form sealed until the passphrase
-            try:
-                if draft.form_is_empty(form):
-                    draft.clear_draft(store)
-                else:
-                    draft.save_draft(store, form)
-            except CaretermError as error:
-                self.app.call_from_thread(self._hint, f"draft not kept: {error}")
+    def _write_draft(self, form: dict[str, Any], store: Store) -> None:
+        """In the gateway's worker: keep ``form`` as the draft (or delete an empty one)."""
+        if self._saving or self._form_closed:
+            return  # saved or left meanwhile
+        if draft.form_is_empty(form):
+            draft.clear_draft(store)
+        else:
+            draft.save_draft(store, form)
 
-    def _hint(self, message: str) -> None:
-        self.query_one(HintLine).say(message, style="bold")
+    def on_draft_not_kept(self, message: DraftNotKept) -> None:
+        """Say so; the form on screen is unchanged."""
+        self.query_one(HintLine).say(f"draft not kept: {message.reason}", style="bold")
 
     # ------------------------------------------------------------ locking
 
@@ -356,49 +352,17 @@ class CaptureScreen(Screen[None]):
         if self._draft_timer is not None:
             self._draft_timer.stop()
         self.query_one("#capture-error", Static).update(Text("saving…", style="dim"))
+        gateway = host(self).gateway
         if self.incident_id is not None:
-            self._save_edit(self.incident_id, form)
+            gateway.run(self, partial(_save_edit, self.incident_id, form, self.original),
+                        partial(IncidentUpdateFailed, self.incident_id))
         else:
-            self._save_capture(form)
-
-    @work(thread=True, group="store")
-    def _save_capture(self, form: dict[str, Any]) -> None:
-        try:
-            with self.app.store_lock:
-                store = self.app.store
-                if store is None:
-                    raise CaretermError("careterm was locked before the report was stored; "
-                                        "press ctrl+s again")
-                captured = incidents.capture(store, **draft.capture_arguments(form))
-                try:
-                    draft.clear_draft(store)
-                except OSError:
-                    pass  # the report is saved; a stale draft is offered once more at worst
-        except CaretermError as error:
-            self.post_message(IncidentSaveFailed(str(error)))
-        else:
-            self.post_message(IncidentSaved(captured))
-
-    @work(thread=True, group="store")
-    def _save_edit(self, incident_id: str, form: dict[str, Any]) -> None:
-        try:
-            with self.app.store_lock:
-                store = self.app.store
-                if store is None:
-                    raise CaretermError("careterm was locked before the change was stored; "
-                                        "press ctrl+s again")
-                changed = incidents.update(store, incident_id,
-                                           **draft.update_arguments(form, self.original))
-        except CaretermError as error:
-            self.post_message(IncidentUpdateFailed(incident_id, str(error)))
-        else:
-            labels = ", ".join(FIELD_LABELS.get(n, n) for n in changed) or "nothing changed"
-            self.post_message(IncidentUpdated(incident_id, f"edited: {labels}", changed))
+            gateway.run(self, partial(_save_capture, form), IncidentSaveFailed)
 
     def on_incident_saved(self, message: IncidentSaved) -> None:
         """Back to the board, with the new report selected."""
         self._stop_draft()
-        self.app.capture_saved(self, message.captured)
+        host(self).capture_saved(message.captured)
 
     def on_incident_save_failed(self, message: IncidentSaveFailed) -> None:
         """Keep everything on screen and say why: ctrl+s tries again."""
@@ -411,9 +375,12 @@ class CaptureScreen(Screen[None]):
             "ctrl+s tries again.", style="bold"))
 
     def on_incident_updated(self, message: IncidentUpdated) -> None:
-        """Back to the incident view."""
+        """Back to the incident view (once unlocked, if the app locked meanwhile)."""
         self._stop_draft()
-        self.app.action_done(message.description)
+        host(self).when_unlocked(partial(self._edited, message.description))
+
+    def _edited(self, description: str) -> None:
+        host(self).action_done(description)
         self.dismiss()
 
     def on_incident_update_failed(self, message: IncidentUpdateFailed) -> None:
@@ -431,8 +398,6 @@ class CaptureScreen(Screen[None]):
         if unchanged:
             self._discard()
             return
-        from careterm.tui.screens.choice_modal import ChoiceModal
-
         question = "Discard your changes?" if self.editing else "Discard this report?"
         choices = [("keep", "Keep writing"),
                    ("discard", "Discard changes" if self.editing
@@ -447,5 +412,21 @@ class CaptureScreen(Screen[None]):
     def _discard(self) -> None:
         self._stop_draft()
         if not self.editing:
-            self.app.forget_draft()
+            host(self).forget_draft()
         self.dismiss()
+
+
+def _save_capture(form: dict[str, Any], store: Store) -> IncidentSaved:
+    """In the gateway's worker: store the new report, then drop its draft."""
+    captured = incidents.capture(store, **draft.capture_arguments(form))
+    with contextlib.suppress(OSError):
+        draft.clear_draft(store)  # the report is saved; a stale draft is offered again at worst
+    return IncidentSaved(captured)
+
+
+def _save_edit(incident_id: str, form: dict[str, Any], original: dict[str, Any],
+               store: Store) -> IncidentUpdated:
+    """In the gateway's worker: store what the edit changed (compared with ``original``)."""
+    changed = incidents.update(store, incident_id, **draft.update_arguments(form, original))
+    labels = ", ".join(FIELD_LABELS.get(n, n) for n in changed) or "nothing changed"
+    return IncidentUpdated(incident_id, f"edited: {labels}", changed)

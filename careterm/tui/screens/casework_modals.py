@@ -1,7 +1,8 @@
 """Small forms for the casework record: review, resolution, conflict, conversation,
 acting alone, support, informing the reporter and the public statement.
 
-Each form calls one :mod:`careterm.core.casework` function in a thread worker.
+Each form calls one :mod:`careterm.actions.casework` function through the app's
+store gateway (:mod:`careterm.tui.gateway`), in a thread worker.
 When the core refuses the input, the form stays open with the reason on it
 and everything typed kept; when it is stored, the form closes with a line
 describing what was recorded (the incident view shows it on its hint line).
@@ -10,10 +11,9 @@ describing what was recorded (the incident view shows it on its hint line).
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from rich.text import Text
-from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
@@ -26,14 +26,11 @@ from careterm.core import casework, vocabulary
 from careterm.core.model import Incident
 from careterm.core.textsafe import visible
 from careterm.core.vocabulary import SUPPORT_KINDS, SUPPORT_LABELS
-from careterm.errors import CaretermError
+from careterm.store.store import Store
 from careterm.tui.messages import CaseworkRefused, CaseworkSaved
+from careterm.tui.protocol import host
 from careterm.tui.widgets.form_input import FormInput
 from careterm.tui.widgets.hint_line import HintLine
-
-if TYPE_CHECKING:
-    from careterm.tui.app import CaretermApp
-
 
 FORM_HINT = "tab / enter next field · ctrl+s saves · esc cancels"
 
@@ -62,8 +59,6 @@ class CaseworkForm(ModalScreen[str | None]):
     BINDINGS = [Binding("escape", "cancel", "cancel"),
                 Binding("ctrl+s", "save", "save", priority=True)]
     FORM_TITLE = "Casework"
-
-    app: CaretermApp  # type: ignore[assignment]
 
     def __init__(self, incident: Incident, *, member: str = "", private: bool = False) -> None:
         super().__init__()
@@ -145,18 +140,12 @@ class CaseworkForm(ModalScreen[str | None]):
         self.saving = True
         self.query_one("#form-error", Static).update("")
         action, args, kwargs = self.store()
-        self._store(action, args, kwargs)
+        incident_id = self.incident.id
 
-    @work(thread=True, group="casework-form")
-    def _store(self, action: Callable[..., Any], args: tuple[Any, ...],
-               kwargs: dict[str, Any]) -> None:
-        try:
-            with self.app.store_lock:
-                result = action(self.app.store, self.incident.id, *args, **kwargs)
-        except CaretermError as error:
-            self.post_message(CaseworkRefused(str(error)))
-        else:
-            self.post_message(CaseworkSaved(self.incident.id, "", result))
+        def record(store: Store) -> CaseworkSaved:
+            return CaseworkSaved(incident_id, action(store, incident_id, *args, **kwargs))
+
+        host(self).gateway.run(self, record, CaseworkRefused)
 
     def on_casework_refused(self, message: CaseworkRefused) -> None:
         """Say why on the form; everything typed stays."""
@@ -165,8 +154,9 @@ class CaseworkForm(ModalScreen[str | None]):
             Text(f"Not saved: {visible(message.reason, one_line=True)}"))
 
     def on_casework_saved(self, message: CaseworkSaved) -> None:
-        """Close, saying what was recorded."""
-        self.dismiss(self.describe(message.result))
+        """Close, saying what was recorded (once unlocked, if the app locked meanwhile)."""
+        description = self.describe(message.result)
+        host(self).when_unlocked(lambda: self.dismiss(description))
 
     def action_cancel(self) -> None:
         """Escape: nothing is stored."""

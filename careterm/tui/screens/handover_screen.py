@@ -10,7 +10,7 @@ minute so ages stay true.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from rich.text import Text
 from textual.app import ComposeResult
@@ -22,14 +22,11 @@ from careterm.core import casework, clock, vocabulary
 from careterm.core.textsafe import visible
 from careterm.store.store import Store
 from careterm.tui.messages import HandoverGathered
+from careterm.tui.protocol import host
 from careterm.tui.screens.casework_commands import CaseworkCommands
 from careterm.tui.screens.gathering_screen import GatheringScreen
 from careterm.tui.widgets.board_table import INFORM_STYLE, URGENCY_STYLES
 from careterm.tui.widgets.hint_line import HintLine
-
-if TYPE_CHECKING:
-    from careterm.tui.app import CaretermApp
-
 
 REGATHER_SECONDS = 60.0
 """A clock tick gathers the lists again at most this often (ages move by the minute)."""
@@ -103,8 +100,6 @@ class HandoverScreen(GatheringScreen):
     HandoverScreen #handover { text-wrap: nowrap; text-overflow: ellipsis; }
     """
 
-    app: CaretermApp  # type: ignore[assignment]
-
     def __init__(self) -> None:
         super().__init__()
         self.handover: dict[str, Any] | None = None
@@ -137,7 +132,7 @@ class HandoverScreen(GatheringScreen):
         if self.handover is None or not self.query("#handover"):
             return
         self.query_one("#handover", Static).update(
-            handover_text(self.handover, clock.now(), self.app.team_name))
+            handover_text(self.handover, clock.now(), host(self).team_name))
 
     def tick(self) -> None:
         """Ages move on: gather again now and then."""
@@ -148,9 +143,3 @@ class HandoverScreen(GatheringScreen):
         """Back to where the lead was."""
         self.dismiss()
 
-
-def open_handover(app: Any) -> None:
-    """Show the handover page (from the board's ``h`` or the command palette)."""
-    if getattr(app, "store", None) is None or isinstance(app.screen, HandoverScreen):
-        return
-    app.push_screen(HandoverScreen())

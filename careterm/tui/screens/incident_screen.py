@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from rich.text import Text
-from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
@@ -16,23 +15,44 @@ from textual.widgets import Footer
 from careterm.actions import casework as casework_actions
 from careterm.actions import incidents
 from careterm.core import casework, clock, vocabulary
+from careterm.core.model import Incident
 from careterm.core.vocabulary import STATUSES, URGENCIES
-from careterm.errors import CaretermError
+from careterm.store.store import Store
 from careterm.tui.messages import IncidentUpdated, IncidentUpdateFailed, PrivacyToggled
+from careterm.tui.protocol import host
+from careterm.tui.screens.capture_screen import CaptureScreen
 from careterm.tui.screens.casework_commands import CaseworkCommands
+from careterm.tui.screens.casework_modals import (
+    CaseworkForm,
+    ConflictForm,
+    ConversationForm,
+    InformedForm,
+    ResolutionForm,
+    ReviewForm,
+    StatementForm,
+    SupportForm,
+    UnilateralForm,
+)
+from careterm.tui.screens.choice_modal import ChoiceModal
+from careterm.tui.screens.text_modal import TextModal
 from careterm.tui.widgets.hint_line import HintLine
 from careterm.tui.widgets.incident_detail import IncidentDetail
 
-if TYPE_CHECKING:
-    from careterm.tui.app import CaretermApp
-
-
-ACK_CHOICES = [("in-person", "in person"), ("email", "e-mail"), ("phone", "phone"),
-               ("other", "other")]
-
-
 _CASEWORK = Binding.Group("casework", compact=True)
 """The casework keys share one footer entry (each is spelled out in the view's legend)."""
+
+
+CASEWORK_FORMS: dict[str, type[CaseworkForm]] = {
+    "conflict": ConflictForm,
+    "conversation": ConversationForm,
+    "unilateral": UnilateralForm,
+    "support": SupportForm,
+    "review": ReviewForm,
+    "resolution": ResolutionForm,
+    "informed": InformedForm,
+    "statement": StatementForm,
+}
+"""The casework forms by name (``casework('review')`` opens the review form)."""
 
 
 class IncidentScreen(Screen[None]):
@@ -45,14 +65,14 @@ class IncidentScreen(Screen[None]):
         Binding("u", "urgency", "urgency"),
         Binding("s", "status", "status"),
         Binding("c", "category", "category", group=_CASEWORK),
-        Binding("x", "conflict", "conflict", group=_CASEWORK),
-        Binding("t", "conversation", "conversation", group=_CASEWORK),
-        Binding("l", "unilateral", "acted alone", group=_CASEWORK),
-        Binding("g", "support", "support", group=_CASEWORK),
-        Binding("r", "review", "review", group=_CASEWORK),
-        Binding("v", "resolution", "resolution", group=_CASEWORK),
-        Binding("i", "informed", "informed", group=_CASEWORK),
-        Binding("m", "statement", "statement", group=_CASEWORK),
+        Binding("x", "casework('conflict')", "conflict", group=_CASEWORK),
+        Binding("t", "casework('conversation')", "conversation", group=_CASEWORK),
+        Binding("l", "casework('unilateral')", "acted alone", group=_CASEWORK),
+        Binding("g", "casework('support')", "support", group=_CASEWORK),
+        Binding("r", "casework('review')", "review", group=_CASEWORK),
+        Binding("v", "casework('resolution')", "resolution", group=_CASEWORK),
+        Binding("i", "casework('informed')", "informed", group=_CASEWORK),
+        Binding("m", "casework('statement')", "statement", group=_CASEWORK),
         Binding("n", "app.capture", "new", show=False),
         Binding("escape", "back", "back"),
         Binding("question_mark", "app.help", "help"),
@@ -61,8 +81,6 @@ class IncidentScreen(Screen[None]):
     DEFAULT_CSS = """
     IncidentScreen Footer.-compact FooterLabel { margin: 0 1; }
     """
-
-    app: CaretermApp  # type: ignore[assignment]
 
     def __init__(self, incident_id: str) -> None:
         super().__init__()
@@ -85,13 +103,17 @@ class IncidentScreen(Screen[None]):
     @property
     def private(self) -> bool:
         """True in privacy mode (names as initials, contacts as bullets)."""
-        return bool(getattr(self.app, "privacy", False))
+        return host(self).privacy
 
     @property
     def member(self) -> str:
         """The member using this laptop."""
-        store = self.app.store
-        return store.member if store is not None else self.app.member_name
+        return host(self).member_name
+
+    @property
+    def incident(self) -> Incident | None:
+        """This report as the app last read it (``None`` while locked or not yet synced)."""
+        return host(self).incidents.get(self.incident_id)
 
     def redraw(self, changed: set[str] | None = None) -> None:
         """Draw again (when this report changed, the clock ticked or privacy switched)."""
@@ -99,13 +121,13 @@ class IncidentScreen(Screen[None]):
             return
         if not self.query(IncidentDetail):
             return  # composing, or being torn down (a clock tick can land then)
-        incident = self.app.incidents.get(self.incident_id)
+        incident = self.incident
         if incident is None:
             self.query_one(IncidentDetail).update(
                 Text(f"{self.incident_id}: not in this store (yet)", style="bold"))
             return
         member = self.member
-        self.query_one(IncidentDetail).show(incident, clock.now(), self.app.ack_target,
+        self.query_one(IncidentDetail).show(incident, clock.now(), host(self).ack_target,
                                             private=self.private, member=member)
         if not self._opened:
             # On opening only: the warning block at the top stays for as long as it applies.
@@ -137,16 +159,9 @@ class IncidentScreen(Screen[None]):
 
     # ------------------------------------------------------------ actions
 
-    @work(thread=True, group="store")
-    def store_action(self, description: str, action: Callable[..., Any], *args: Any) -> None:
-        """Run a core action on this report in a thread; post what happened."""
-        try:
-            with self.app.store_lock:
-                result = action(self.app.store, self.incident_id, *args)
-        except CaretermError as error:
-            self.post_message(IncidentUpdateFailed(self.incident_id, str(error)))
-        else:
-            self.post_message(IncidentUpdated(self.incident_id, description, result))
+    def _act(self, description: str, action: Callable[..., Any], *args: Any) -> None:
+        """Run a core action on this report (through the gateway); post what happened."""
+        host(self).gateway.act(self, self.incident_id, description, action, *args)
 
     def on_incident_updated(self, message: IncidentUpdated) -> None:
         """Say what was done and show it."""
@@ -154,7 +169,7 @@ class IncidentScreen(Screen[None]):
             self.hint(f"{message.incident_id}: nothing to change ({message.description})")
         else:
             self.hint(f"{message.incident_id}: {message.description}")
-        self.app.refresh_now()
+        host(self).refresh_now()
 
     def on_incident_update_failed(self, message: IncidentUpdateFailed) -> None:
         """Say why, on this screen."""
@@ -162,31 +177,26 @@ class IncidentScreen(Screen[None]):
 
     def action_acknowledge(self) -> None:
         """Acknowledge receipt to the reporter; asks how it reached them."""
-        self.app.ask_acknowledge(self.incident_id, screen=self)
+        host(self).ask_acknowledge(self.incident_id, screen=self)
 
     def action_note(self) -> None:
         """Add a note (notes are never overwritten)."""
-        from careterm.tui.screens.text_modal import TextModal
 
         def chosen(text: str | None) -> None:
             if text:
-                self.store_action("note added", incidents.add_note, text)
+                self._act("note added", incidents.add_note, text)
 
         self.app.push_screen(TextModal(f"Note on {self.incident_id}",
                                        placeholder="what was said or done"), chosen)
 
     def action_edit(self) -> None:
         """Edit the report's fields (each change goes to the timeline)."""
-        incident = self.app.incidents.get(self.incident_id)
+        incident = self.incident
         if incident is not None:
-            from careterm.tui.screens.capture_screen import CaptureScreen
-
             self.app.push_screen(CaptureScreen(incident=incident))
 
     def _choose(self, title: str, current: str | None, choices: list[tuple[str, str]],
                 apply: Callable[[str], None]) -> None:
-        from careterm.tui.screens.choice_modal import ChoiceModal
-
         def chosen(value: str | None) -> None:
             if value and value != current:
                 apply(value)
@@ -195,91 +205,46 @@ class IncidentScreen(Screen[None]):
 
     def action_urgency(self) -> None:
         """Change the urgency."""
-        incident = self.app.incidents.get(self.incident_id)
+        incident = self.incident
         self._choose(f"Urgency of {self.incident_id}", incident.urgency if incident else None,
                      [(u, u) for u in URGENCIES],
-                     lambda v: self.store_action(f"urgency {v}", _set_urgency, v))
+                     lambda v: self._act(f"urgency {v}", _set_urgency, v))
 
     def action_status(self) -> None:
         """Change the status (the workflow's rules apply: see :mod:`careterm.core.casework`)."""
-        incident = self.app.incidents.get(self.incident_id)
+        incident = self.incident
         self._choose(f"Status of {self.incident_id}", incident.status if incident else None,
                      [(s, vocabulary.STATUS_LABELS[s]) for s in STATUSES],
-                     lambda v: self.store_action(f"status {v}", incidents.change_status, v))
+                     lambda v: self._act(f"status {v}", incidents.change_status, v))
 
     def action_category(self) -> None:
         """Set the category (for the transparency report)."""
-        incident = self.app.incidents.get(self.incident_id)
+        incident = self.incident
         self._choose(f"Category of {self.incident_id}",
                      casework.category(incident) if incident else None,
                      [(c, vocabulary.CATEGORY_LABELS[c]) for c in vocabulary.CATEGORIES],
-                     lambda v: self.store_action(f"category {v}", casework_actions.categorize, v))
+                     lambda v: self._act(f"category {v}", casework_actions.categorize, v))
 
-    def _form(self, form_class: type[Any]) -> None:
-        incident = self.app.incidents.get(self.incident_id)
+    def action_casework(self, name: str) -> None:
+        """Open one of the casework forms (:data:`CASEWORK_FORMS`) for this report: review,
+        resolution, conflict of interest, conversation, acting alone, support, informing
+        the reporter, public statement."""
+        incident = self.incident
         if incident is None:
             return
 
         def saved(description: str | None) -> None:
             if description:
                 self.hint(f"{self.incident_id}: {description}")
-                self.app.refresh_now()
+                host(self).refresh_now()
 
-        self.app.push_screen(form_class(incident, member=self.member, private=self.private),
-                             saved)
-
-    def action_review(self) -> None:
-        """Fill in the review record (finding, violation, who, reasoning)."""
-        from careterm.tui.screens.casework_modals import ReviewForm
-
-        self._form(ReviewForm)
-
-    def action_resolution(self) -> None:
-        """Record the team's resolution (one or more)."""
-        from careterm.tui.screens.casework_modals import ResolutionForm
-
-        self._form(ResolutionForm)
-
-    def action_conflict(self) -> None:
-        """Declare a conflict of interest."""
-        from careterm.tui.screens.casework_modals import ConflictForm
-
-        self._form(ConflictForm)
-
-    def action_conversation(self) -> None:
-        """Record a conversation held for this case."""
-        from careterm.tui.screens.casework_modals import ConversationForm
-
-        self._form(ConversationForm)
-
-    def action_unilateral(self) -> None:
-        """Record an action taken alone in an urgent case."""
-        from careterm.tui.screens.casework_modals import UnilateralForm
-
-        self._form(UnilateralForm)
-
-    def action_support(self) -> None:
-        """Record support for the reporter (escort, friend, law enforcement)."""
-        from careterm.tui.screens.casework_modals import SupportForm
-
-        self._form(SupportForm)
-
-    def action_informed(self) -> None:
-        """Record that the reporter was told the resolution."""
-        from careterm.tui.screens.casework_modals import InformedForm
-
-        self._form(InformedForm)
-
-    def action_statement(self) -> None:
-        """Record the team's decision on a public statement."""
-        from careterm.tui.screens.casework_modals import StatementForm
-
-        self._form(StatementForm)
+        self.app.push_screen(CASEWORK_FORMS[name](incident, member=self.member,
+                                                  private=self.private), saved)
 
     def action_back(self) -> None:
         """Back to the board."""
         self.dismiss()
 
 
-def _set_urgency(store: Any, incident_id: str, urgency: str) -> list[str]:
+def _set_urgency(store: Store, incident_id: str, urgency: str) -> list[str]:
     return incidents.update(store, incident_id, urgency=urgency)

@@ -2,13 +2,11 @@
 
 The figures come from :func:`careterm.views.report.transparency_report` and the
 text from :func:`careterm.views.report.render_markdown`: counts only, every word
-from careterm's own vocabulary, never from what anyone typed. Worked out in
-a thread worker under the store lock.
+from careterm's own vocabulary, never from what anyone typed. Worked out
+through the store gateway, in a thread worker under the store lock.
 """
 
 from __future__ import annotations
-
-from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
 from textual.app import ComposeResult
@@ -23,10 +21,6 @@ from careterm.tui.screens.casework_commands import CaseworkCommands
 from careterm.tui.screens.gathering_screen import GatheringScreen
 from careterm.tui.widgets.hint_line import HintLine
 from careterm.views.report import THRESHOLD, render_markdown, transparency_report
-
-if TYPE_CHECKING:
-    from careterm.tui.app import CaretermApp
-
 
 PREVIEW_NOTE = (
     "ANONYMISED PREVIEW · counts only: no names, contacts, places, free text or times; "
@@ -56,8 +50,6 @@ class ReportScreen(GatheringScreen):
         Binding("question_mark", "app.help", "help"),
     ]
     COMMANDS = {CaseworkCommands}
-
-    app: CaretermApp  # type: ignore[assignment]
 
     def __init__(self) -> None:
         super().__init__()
@@ -91,9 +83,3 @@ class ReportScreen(GatheringScreen):
         """Back to where the user was."""
         self.dismiss()
 
-
-def open_report_preview(app: Any) -> None:
-    """Show the transparency report preview (board's ``T`` or the command palette)."""
-    if getattr(app, "store", None) is None or isinstance(app.screen, ReportScreen):
-        return
-    app.push_screen(ReportScreen())

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import importlib
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from rich.text import Text
 from textual import work
@@ -16,23 +14,22 @@ from textual.widgets import Input, Static
 
 from careterm.errors import CaretermError
 from careterm.store.store import Store
+from careterm.team import sync as team_sync
 from careterm.tui.messages import StoreCreated, StoreCreateFailed
 from careterm.tui.widgets.form_input import FormInput
-
-if TYPE_CHECKING:
-    from careterm.tui.app import CaretermApp
-
 
 MIN_PASSPHRASE = 8
 
 
 class SetupScreen(Screen[None]):
-    """Creates a new store in the home folder; nothing is written until it is valid."""
+    """Creates a new store in the home folder; nothing is written until it is valid.
+
+    The new store goes to the app as :class:`StoreCreated` (the message bubbles up;
+    the app shows the empty board); a failure stays here.
+    """
 
     BINDINGS = [Binding("ctrl+s", "create", "create", priority=True),
                 Binding("ctrl+q", "app.quit", "quit", priority=True)]
-
-    app: CaretermApp  # type: ignore[assignment]
 
     def __init__(self, home: Path) -> None:
         super().__init__()
@@ -112,22 +109,11 @@ class SetupScreen(Screen[None]):
         """Say why; nothing was created."""
         self.say(message.reason)
 
-    def on_store_created(self, message: StoreCreated) -> None:
-        """Show the (empty) board."""
-        self.app.install_store(message.store, notice=message.notice)
-
 
 def init_shared_folder(store: Store, folder: Path) -> str:
-    """Write the team header into ``folder`` if this careterm has sync; return a notice."""
+    """Write the team header into ``folder``; return a notice saying how it went."""
     try:
-        sync = importlib.import_module("careterm.team.sync")
-    except ImportError:
-        return "sync is not available in this version; the shared folder was not set up"
-    init_shared = getattr(sync, "init_shared", None)
-    if init_shared is None:
-        return "sync is not available in this version; the shared folder was not set up"
-    try:
-        init_shared(store, folder)
+        team_sync.init_shared(store, folder)
     except CaretermError as error:
         return f"shared folder not set up: {error}"
     except OSError as error:

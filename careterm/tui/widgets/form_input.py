@@ -6,6 +6,8 @@ from rich.cells import cell_len
 from rich.text import Text
 from textual.widgets import Input
 
+from careterm.tui.protocol import host
+
 _BIDI_AND_INVISIBLE = ("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u200e\u200f"
                        "\u061c\u200b\u200c\u200d\u2060\ufeff\u00ad")
 
@@ -39,7 +41,7 @@ class FormInput(Input):
 
     def on_mount(self) -> None:
         """Apply the app's blink setting."""
-        self.cursor_blink = bool(getattr(self.app, "cursor_blink", True))
+        self.cursor_blink = host(self).cursor_blink
 
     @property
     def _value(self) -> Text:

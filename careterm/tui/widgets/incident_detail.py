@@ -1,7 +1,10 @@
 """The incident view's body: warnings, every field, the casework record, notes and timeline.
 
 Built as rich ``Text`` from plain values: whatever a report contains is shown
-literally (markup, escape sequences and bidi controls made visible).
+literally (markup, escape sequences and bidi controls made visible). Which
+answers are shown, their labels, marks and what is missing come from
+:func:`careterm.views.detail.field_rows`, the same rows ``careterm show`` prints;
+this module adds the styles, the wrapping and privacy mode.
 
 In privacy mode (someone stands beside the desk) the people in the report
 are reduced to initials and the contact to bullets, wherever their recorded
@@ -24,16 +27,14 @@ from careterm.core import casework, vocabulary
 from careterm.core.model import Incident
 from careterm.core.textsafe import visible
 from careterm.core.timeline import timeline_entries
-from careterm.core.vocabulary import FIELD_LABELS, SOURCE_LABELS, SUPPORT_KINDS
+from careterm.core.vocabulary import SUPPORT_KINDS
 from careterm.core.whentext import describe_when
 from careterm.tui.widgets.board_table import ACK_STYLES, INFORM_STYLE, URGENCY_STYLES
 from careterm.views.board import ack_cell, age_cell
+from careterm.views.detail import FieldRow, field_rows
 from careterm.views.privacy import PRIVATE_FIELDS, initials, private_value
 
 LABEL_WIDTH = 16
-
-
-SHOWN_FIELDS = ("what", "who", "when_text", "where", "ongoing", "contact", "reporter", "source")
 
 
 WARNING_STYLE = "bold black on #ffb000"
@@ -191,27 +192,19 @@ class _Writer:
         self.out.append(f"  {key} {what}\n", style="dim italic")
 
 
-def _value(incident: Incident, name: str, now: datetime, width: int | None,
-           private: bool, redact: Redactor) -> Text:
-    if name in incident.marks:
-        return Text(f"({incident.marks[name]})", style="italic")
-    if name == "when_text":
-        if not incident.when_text:
-            return Text("—", style="dim")
-        text = Text(visible(incident.when_text))
-        if incident.when is not None:
-            text.append(f"  ({describe_when(incident.when, now)})", style="dim")
-        else:
-            text.append("  (kept as text)", style="dim")
-        return text
-    value = getattr(incident, name)
-    if name == "source" and value:
-        value = SOURCE_LABELS.get(value, value)
-    if value in (None, ""):
+def _value(row: FieldRow, width: int | None, private: bool, redact: Redactor) -> Text:
+    if row.mark is not None:
+        return Text(f"({row.mark})", style="italic")
+    if not row.value:
         return Text("—", style="dim")
-    if private and name in PRIVATE_FIELDS:
-        return Text(private_value(name, str(value)), style="italic")
-    return Text(_indented(visible(redact(_capped(str(value)))), width))
+    if row.name == "when_text":
+        text = Text(visible(row.value))
+        text.append(f"  ({row.understood})" if row.understood else "  (kept as text)",
+                    style="dim")
+        return text
+    if private and row.name in PRIVATE_FIELDS:
+        return Text(private_value(row.name, row.value), style="italic")
+    return Text(_indented(visible(redact(_capped(row.value))), width))
 
 
 def _warnings(w: _Writer, incident: Incident, member: str | None) -> None:
@@ -402,16 +395,16 @@ def incident_text(incident: Incident, now: datetime, target: timedelta,
 
     _warnings(w, incident, member)
 
-    for name in SHOWN_FIELDS:
-        w.label(FIELD_LABELS[name])
-        out.append_text(_value(incident, name, now, w.value_width, private, redact))
+    rows = field_rows(incident, now)
+    for row in rows:
+        w.label(row.label)
+        out.append_text(_value(row, w.value_width, private, redact))
         out.append("\n")
 
-    missing = incident.missing()
+    missing = [f"{row.label} ({row.missing})" for row in rows if row.missing]
     w.label("missing")
     if missing:
-        out.append(", ".join(f"{FIELD_LABELS.get(k, k)} ({v})" for k, v in missing.items()),
-                   style="italic")
+        out.append(", ".join(missing), style="italic")
     else:
         out.append("nothing", style="dim")
     out.append("\n\n")

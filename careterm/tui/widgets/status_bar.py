@@ -12,7 +12,6 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from rich.text import Text
-from textual.message import Message
 from textual.widgets import Static
 
 from careterm.core import clock
@@ -20,22 +19,6 @@ from careterm.core.textsafe import visible
 
 MAX_PEERS_SHOWN = 3
 """Peers named on the line; more are counted (the line must fit 80 columns)."""
-
-
-class SyncFinished(Message):
-    """A sync through the shared folder completed (``report`` is a ``SyncReport``)."""
-
-    def __init__(self, report: object) -> None:
-        super().__init__()
-        self.report = report
-
-
-class SyncFailed(Message):
-    """A sync could not run; ``reason`` says why in one line. Local work is untouched."""
-
-    def __init__(self, reason: str) -> None:
-        super().__init__()
-        self.reason = reason
 
 
 def short_time(when: datetime | None, now: datetime | None = None) -> str:
