@@ -9,14 +9,11 @@ read their timeline from :func:`timeline_entries`.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from careterm.core import casework, vocabulary
+from careterm.core.model import Incident
 from careterm.core.vocabulary import FIELD_LABELS, SOURCE_LABELS
-
-if TYPE_CHECKING:
-    from careterm.core.model import Incident
-
 
 _MARK_WORDS = {"unknown": "(unknown)", "declined": "(declined to say)"}
 
