@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from careterm.actions import incidents
 from careterm.cli.main import main
 from careterm.core import clock
 from careterm.store.store import Store
@@ -66,3 +67,28 @@ def team(tmp_path: Path, frozen_clock: clock.FrozenClock) -> Iterator[Team]:
     made = Team(tmp_path, frozen_clock)
     yield made
     made.close()
+
+
+@pytest.fixture
+def team_of_two(tmp_path: Path, frozen_clock: clock.FrozenClock) -> Iterator[Team]:
+    """Ada (who set the folder up) and Bo, with one report Ada captured, both synced."""
+    team = Team(tmp_path, frozen_clock)
+    ada = team.add()
+    team.add()
+    incidents.capture(ada, "Someone was cornered near Room Zeta")
+    team.sync_all()
+    yield team
+    team.close()
+
+
+@pytest.fixture
+def team_of_three(tmp_path: Path, frozen_clock: clock.FrozenClock) -> Iterator[Team]:
+    """Ada, Bo and Cy, each with one report, all synced."""
+    team = Team(tmp_path, frozen_clock)
+    for _ in range(3):
+        team.add()
+    for n, laptop in enumerate(team.laptops):
+        incidents.capture(laptop, f"Report from laptop {n} before the removal")
+    team.sync_all()
+    yield team
+    team.close()

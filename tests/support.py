@@ -15,18 +15,21 @@ import json
 import os
 import subprocess
 import sys
+import threading
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import pytest
 from dateutil import tz
 from hypothesis import strategies as st
 
 from careterm.core import clock
 from careterm.core.timeline import timeline_entries
 from careterm.store.store import Store
+from careterm.team import revoke, segments
 from careterm.team import sync as team_sync
 
 CONFERENCE_TZ = tz.gettz("Europe/Amsterdam")
@@ -202,3 +205,45 @@ async def wait_for(pilot: Any, condition: Callable[[], object], timeout: float =
         if loop.time() > deadline:
             raise AssertionError(f"still not true after {timeout} s: {condition}")
         await pilot.pause(0.05)
+
+
+# ------------------------------------------------------------------ shared-folder tests
+
+NEW_PASSPHRASE = "a new passphrase after Cy left"
+"""What the revoking laptop sets when Cy's laptop is removed."""
+
+
+def remove_cy(team: Team) -> revoke.RevokeResult:
+    return team.on(0, lambda ada: revoke.revoke(ada, team.laptops[2].device_tag,
+                                                NEW_PASSPHRASE))
+
+
+def device_dir(team: Team, n: int) -> Path:
+    return team.shared / segments.DEVICES_DIR / team.laptops[n].device_id
+
+
+def folder_files(team: Team) -> dict[str, bytes]:
+    return {str(p.relative_to(team.shared)): p.read_bytes()
+            for p in team.shared.rglob("*") if p.is_file()}
+
+
+def within(seconds: float, call: Callable[[], Any], fifo: Path | None = None) -> Any:
+    """``call()``'s result, or the exception it raised; fails the test if it takes longer
+    than ``seconds`` (then opens ``fifo`` for writing, so a read stuck on it ends)."""
+    outcome: list[Any] = []
+
+    def run() -> None:
+        try:
+            outcome.append(call())
+        except BaseException as exc:  # noqa: BLE001 - handed to the test
+            outcome.append(exc)
+
+    thread = threading.Thread(target=run, daemon=True)
+    thread.start()
+    thread.join(seconds)
+    if thread.is_alive():
+        if fifo is not None:
+            os.close(os.open(fifo, os.O_WRONLY | os.O_NONBLOCK))
+            thread.join(seconds)
+        pytest.fail(f"still running after {seconds} s (blocked on a read?)")
+    return outcome[0]

@@ -13,6 +13,12 @@ on its own screen), so no process careterm starts afterwards inherits a
 passphrase. Each is read at most once per process. Not ours to clear: the copy
 of the starting environment the system shows the same user in
 ``/proc/PID/environ`` for as long as the process runs.
+
+A passphrase a command sets (``init``, ``passphrase``, ``revoke``) that is
+short (:func:`is_short_passphrase`) is taken, with :data:`SHORT_PASSPHRASE_WARNING`
+on stderr once the command has used it: the passphrase is the only thing between
+a copy of the store or the shared folder and the reports, and a copy can be
+guessed at offline for as long as someone likes. The warning never quotes it.
 """
 
 from __future__ import annotations
@@ -33,6 +39,26 @@ PASSPHRASE_ENV = "CARETERM_PASSPHRASE"
 
 NEW_PASSPHRASE_ENV = "CARETERM_NEW_PASSPHRASE"
 """Environment variable a new passphrase is read from (else a prompt, asked twice)."""
+
+
+SHORT_PASSPHRASE_WORDS = 4
+SHORT_PASSPHRASE_CHARACTERS = 16
+"""A passphrase with fewer words than this and fewer characters than that is short."""
+
+
+SHORT_PASSPHRASE_WARNING = (
+    f"warning: this passphrase is short (fewer than {SHORT_PASSPHRASE_WORDS} words or "
+    f"{SHORT_PASSPHRASE_CHARACTERS} characters); anyone who copies the store or the shared "
+    "folder can try guesses offline, so a longer one protects the reports better "
+    "('careterm passphrase' changes it)")
+"""What ``init``, ``passphrase`` and ``revoke`` say about a short new passphrase."""
+
+
+def is_short_passphrase(passphrase: str) -> bool:
+    """True when ``passphrase`` has neither enough words nor enough characters."""
+    text = passphrase.strip()
+    return (len(text.split()) < SHORT_PASSPHRASE_WORDS
+            and len(text) < SHORT_PASSPHRASE_CHARACTERS)
 
 
 def _take_from_environment(name: str) -> str | None:

@@ -1,16 +1,24 @@
 """Encrypted backup and restore: one file, the same passphrase, verified before use.
 
-A backup file is one JSON line of header (format and the passphrase-wrapped
-data key, exactly as in the home's key file) followed by the whole store,
-sealed with a key derived from the data key, written atomically (fsynced, by
-:mod:`careterm.store.files`). Nothing in it is readable without the team
-passphrase.
+A backup file is one JSON line of header (format, and this laptop's store key
+wrapped under the passphrase exactly as in the home's key file) followed by the
+whole store, sealed with a subkey of the store key, written atomically (fsynced,
+by :mod:`careterm.store.files`). Nothing in it is readable without the team
+passphrase the laptop was unlocked with. After a re-key (a laptop was removed
+from the team, see :mod:`careterm.store.store`) backups are sealed under the new
+store key and wrapped under the new passphrase: the removed member's old
+passphrase opens none of them (until the laptop is unlocked with the new
+passphrase, making a backup is refused with a sentence saying so).
 
-Restore never loses data: into an empty home it recreates the store; into a
-home with the same team key it *merges* the backup's changes (a change
-already present is skipped), so restoring twice or restoring an old backup
-adds nothing twice and removes nothing; a home with another key is refused
-unless asked to move the old store aside (renamed, never deleted).
+Version 1 backups (before each laptop had a store key of its own: the header
+wrapped the team key, which sealed the store) are still read.
+
+Restore never loses data: into an empty home it recreates the store (with a
+store key of its own); into a home of the same team (the same team key) it
+*merges* the backup's changes (a change already present is skipped), so
+restoring twice or restoring an old backup adds nothing twice and removes
+nothing; a home of another team, or that this passphrase does not open, is
+refused unless asked to move the old store aside (renamed, never deleted).
 """
 
 from __future__ import annotations
@@ -28,29 +36,52 @@ from careterm.core import clock, ids
 from careterm.errors import CaretermError, InvalidInput, StoreDamaged
 from careterm.store.crypto import KeyEnvelope, Unsealable, seal, subkey, unseal
 from careterm.store.files import atomic_write
-from careterm.store.store import Store, has_store, home_lock, read_envelope, write_envelope
+from careterm.store.keyfile import STORE_BOUND, Kek, KeyFile, read_key_file
+from careterm.store.store import (
+    TEAM_KEY_META,
+    Store,
+    has_store,
+    home_lock,
+    write_shared_hint,
+)
 
 MAGIC = "careterm-backup"
 
 
-PURPOSE = b"careterm/backup/v1"
+VERSION = 2
+
+
+PURPOSE = b"careterm/backup/v2"
+
+
+V1_PURPOSE = b"careterm/backup/v1"
 
 
 CHANGE_KEYS = {"cid", "inc", "op", "data", "hlc", "dev", "by", "at"}
 
 
+SHARED_DIR_META = "shared_dir"
+"""Meta field of the team's shared folder (:data:`careterm.team.sync.META_SHARED_DIR`)."""
+
+
 def write_backup(store: Store, path: Path) -> int:
     """Write a backup of ``store`` to ``path`` (atomically); return the number of changes."""
-    if store.home is None or store.key is None:
+    if store.home is None or store.store_key is None:
         raise InvalidInput("only a store on disk can be backed up")
     with store.locked():
         store.refresh()
         payload = {"meta": store.meta, "changes": store.changes(),
                    "taken_at": clock.now().isoformat()}
-        envelope = read_envelope(store.home)
-    header = {"format": MAGIC, "version": 1, **envelope.to_dict()}
-    blob = seal(subkey(store.key, "backup"),
-                json.dumps(payload, ensure_ascii=False).encode("utf-8", "surrogatepass"), PURPOSE)
+        key_file = read_key_file(store.home)
+        key = store.file_keys("backup")[0]
+        if key_file.passphrase is None or key_file.key_id != store.store_key_id:
+            raise InvalidInput(
+                "this laptop learnt that a laptop was removed from the team, which changed "
+                "the team passphrase: lock and unlock with the new passphrase before making a "
+                "backup; nothing was written")
+    header = {"format": MAGIC, "version": VERSION, "key": key_file.passphrase.to_dict()}
+    blob = seal(key, json.dumps(payload, ensure_ascii=False).encode("utf-8", "surrogatepass"),
+                PURPOSE)
     atomic_write(path, json.dumps(header).encode() + b"\n" + blob)
     return len(payload["changes"])
 
@@ -59,10 +90,13 @@ def write_backup(store: Store, path: Path) -> int:
 class Backup:
     """A backup file that has been decrypted and checked."""
 
-    envelope: KeyEnvelope
-    data_key: bytes
+    kek: Kek
+    """The key derived from the passphrase (it wraps the restored store's keys too)."""
+    team_key: bytes
     meta: dict[str, Any]
     changes: list[dict[str, Any]]
+    passphrase_epochs: frozenset[str]
+    """The key epochs the passphrase was current for when the backup was made."""
 
 
 def read_backup(path: Path, passphrase: str) -> Backup:
@@ -74,25 +108,46 @@ def read_backup(path: Path, passphrase: str) -> Backup:
     head, sep, blob = raw.partition(b"\n")
     try:
         header = json.loads(head) if sep else None
-    except ValueError:
+    except (ValueError, RecursionError):
         header = None
     if not isinstance(header, dict) or header.get("format") != MAGIC:
         raise InvalidInput(f"{path} is not a careterm backup")
+    version = header.get("version")
     try:
-        envelope = KeyEnvelope.from_dict(header)
-    except (ValueError, KeyError, TypeError) as exc:
+        if version == 1:
+            envelope = KeyEnvelope.from_dict(header)
+        elif version == VERSION:
+            envelope = KeyEnvelope.from_dict(header["key"])
+            if not envelope.bound.startswith(STORE_BOUND):
+                raise ValueError("not a store key wrapping")
+        else:
+            raise InvalidInput(f"{path} was written by a newer careterm; update careterm to "
+                               "restore it")
+    except (ValueError, KeyError, TypeError, AttributeError) as exc:
         raise StoreDamaged(path, "unreadable header") from exc
-    data_key = envelope.unwrap(passphrase)
+    kek = Kek(envelope.derive(passphrase), envelope)
+    key = envelope.unwrap_with(kek.key)
     try:
-        payload = json.loads(unseal(subkey(data_key, "backup"), blob, PURPOSE))
-    except (Unsealable, ValueError) as exc:
+        payload = json.loads(unseal(subkey(key, "backup"), blob,
+                                    PURPOSE if version == VERSION else V1_PURPOSE))
+    except (Unsealable, ValueError, RecursionError) as exc:
         raise StoreDamaged(path, "authentication failed") from exc
     changes = payload.get("changes") if isinstance(payload, dict) else None
     meta = payload.get("meta") if isinstance(payload, dict) else None
     if not isinstance(changes, list) or not isinstance(meta, dict) or not all(
             isinstance(c, dict) and CHANGE_KEYS <= set(c) for c in changes):
         raise StoreDamaged(path, "unexpected contents")
-    return Backup(envelope, data_key, meta, changes)
+    if version == 1:
+        # The team key sealed the store itself; the passphrase may predate any removal.
+        team_key, epochs = key, frozenset({"0"})
+        meta = {**meta, TEAM_KEY_META: base64.b64encode(key).decode("ascii")}
+    else:
+        try:
+            team_key = base64.b64decode(meta[TEAM_KEY_META], validate=True)
+        except (KeyError, TypeError, ValueError) as exc:
+            raise StoreDamaged(path, "unexpected contents") from exc
+        epochs = KeyFile("backup", envelope).passphrase_epochs
+    return Backup(kek, team_key, meta, changes, epochs)
 
 
 @dataclass
@@ -110,25 +165,32 @@ def restore_backup(home: Path, path: Path, passphrase: str, *,
     backup = read_backup(path, passphrase)
     moved: Path | None = None
     if has_store(home):
-        current_key: bytes | None
+        current: Store | None
         try:
-            current_key = read_envelope(home).unwrap(passphrase)
+            current = Store.open(home, passphrase)
         except CaretermError:
-            current_key = None
-        if current_key == backup.data_key:
-            store = Store.open_with_key(home, current_key)
-            added = store.add_foreign(backup.changes)
-            return RestoreResult(created=False, added=len(added))
+            current = None
+        if current is not None:
+            try:
+                if (current.key == backup.team_key
+                        and current.meta.get("team_id") == backup.meta.get("team_id")):
+                    added = current.add_foreign(backup.changes)
+                    return RestoreResult(created=False, added=len(added))
+            finally:
+                current.close()
         if not replace:
             raise InvalidInput(
                 f"{home} holds another team's store (or one with another passphrase); "
                 "nothing was changed. Use --replace to move it aside and restore.")
         moved = _move_aside(home)
     home.mkdir(parents=True, exist_ok=True)
-    store = Store.open_with_key(home, backup.data_key, _new=True)
-    store.seed(as_new_device(backup.meta, backup.changes), backup.changes)
-    # The key file goes last: until it exists the home holds no store.
-    write_envelope(home, backup.envelope)
+    store = Store.restore(home, backup.kek, as_new_device(backup.meta, backup.changes),
+                          backup.changes, backup.passphrase_epochs)
+    store.close()
+    shared = backup.meta.get(SHARED_DIR_META)
+    if isinstance(shared, str) and shared:
+        # The way to a passphrase changed meanwhile (careterm.team.keys.unlock).
+        write_shared_hint(home, Path(shared))
     return RestoreResult(created=True, added=len(backup.changes), moved_aside=moved)
 
 

@@ -1,7 +1,8 @@
 """The capture form as it is being typed, kept encrypted so a crash loses nothing.
 
-The draft lives in ``<home>/draft.ct``, sealed with a subkey of the store's
-data key (``subkey(key, "draft")``) and replaced atomically (fsynced, by
+The draft lives in ``<home>/draft.ct``, sealed with a subkey of this laptop's
+store key (``subkey(store key, "draft")``; a re-key seals it again under the
+new key, see :mod:`careterm.store.store`) and replaced atomically (fsynced, by
 :mod:`careterm.store.files`). A store that lives only in memory keeps its
 draft in memory too. There is one draft per laptop: the info desk captures
 one report at a time.
@@ -25,15 +26,9 @@ from careterm.core.validate import effective_urgency
 from careterm.core.vocabulary import MARKS, SUPPORT_ALIASES, SUPPORT_KINDS, SUPPORT_STATES
 from careterm.core.whentext import describe_when, parse_when
 from careterm.errors import StoreDamaged
-from careterm.store.crypto import Unsealable, seal, subkey, unseal
+from careterm.store.crypto import Unsealable, seal, unseal
 from careterm.store.files import atomic_write
-from careterm.store.store import Store
-
-DRAFT_FILE = "draft.ct"
-
-
-DRAFT_PURPOSE = b"careterm/draft/v1"
-
+from careterm.store.store import DRAFT_FILE, DRAFT_PURPOSE, Store, StoreLocked
 
 _memory_drafts: weakref.WeakKeyDictionary[Store, dict[str, Any]] = weakref.WeakKeyDictionary()
 
@@ -43,21 +38,18 @@ def draft_path(store: Store) -> Path | None:
     return store.home / DRAFT_FILE if store.home is not None else None
 
 
-def _key(store: Store) -> bytes:
-    if store.key is None:
-        raise StoreDamaged(draft_path(store), "the store is locked")
-    return subkey(store.key, "draft")
-
-
 def save_draft(store: Store, form: dict[str, Any]) -> None:
     """Keep ``form`` (JSON-ready) as the draft, replacing the previous one."""
     record = {"saved_at": clock.now().isoformat(), "member": store.member, "form": form}
     path = draft_path(store)
     if path is None:
+        if store.is_locked:
+            raise StoreLocked()
         _memory_drafts[store] = json.loads(json.dumps(record))
         return
     payload = json.dumps(record, ensure_ascii=False).encode("utf-8", "surrogatepass")
-    atomic_write(path, seal(_key(store), payload, DRAFT_PURPOSE))
+    with store.locked():  # a re-key by another careterm of this laptop is not in between
+        atomic_write(path, seal(store.file_keys("draft")[0], payload, DRAFT_PURPOSE))
 
 
 def load_draft(store: Store) -> dict[str, Any] | None:
@@ -68,6 +60,8 @@ def load_draft(store: Store) -> dict[str, Any] | None:
     """
     path = draft_path(store)
     if path is None:
+        if store.is_locked:
+            raise StoreLocked()
         record = _memory_drafts.get(store)
         return json.loads(json.dumps(record)) if record else None
     try:
@@ -75,12 +69,22 @@ def load_draft(store: Store) -> dict[str, Any] | None:
     except FileNotFoundError:
         return None
     try:
-        record = json.loads(unseal(_key(store), blob, DRAFT_PURPOSE))
+        record = json.loads(_unseal_any(store.file_keys("draft"), blob))
     except (Unsealable, ValueError) as exc:
         raise StoreDamaged(path, "the capture draft cannot be read") from exc
     if not isinstance(record, dict) or not isinstance(record.get("form"), dict):
         raise StoreDamaged(path, "the capture draft has unexpected contents")
     return record
+
+
+def _unseal_any(keys: list[bytes], blob: bytes) -> bytes:
+    """The draft under the store key, or under a key this process held before a re-key."""
+    for key in keys:
+        try:
+            return unseal(key, blob, DRAFT_PURPOSE)
+        except Unsealable:
+            continue
+    raise Unsealable("authentication failed")
 
 
 def clear_draft(store: Store) -> None:
@@ -160,7 +164,7 @@ def form_from_incident(incident: Incident) -> dict[str, Any]:
     for name in FORM_TEXT_FIELDS:
         value = incident.when_text if name == "when" else getattr(incident, name)
         form[name] = value or ""
-    form["ongoing"] = "" if incident.ongoing == "unknown" else incident.ongoing
+    form["ongoing"] = incident.ongoing or ""
     form["source"] = incident.source or ""
     form["urgency"] = incident.urgency
     for kind in SUPPORT_KINDS:
@@ -185,9 +189,7 @@ def update_arguments(form: dict[str, Any], original: dict[str, Any]) -> dict[str
             if mark != old_mark:
                 marks[name] = mark
         elif form[name].strip() != original[name].strip() or old_mark:
-            if name == "ongoing" and not form[name]:
-                fields[name] = "unknown"
-            elif name == "urgency" and not form[name]:
+            if name == "urgency" and not form[name]:
                 continue  # urgency cannot be emptied; leaving it blank keeps it
             else:
                 fields[name] = form[name].strip() or None

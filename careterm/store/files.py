@@ -54,9 +54,16 @@ def _write_all(fd: int, data: bytes) -> None:
         view = view[os.write(fd, view):]
 
 
-def _write_synced(path: Path, data: bytes, mode: int) -> None:
+_NEW_FILE_FLAGS = (os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0)
+                   | getattr(os, "O_CLOEXEC", 0))
+"""How :func:`create_new` opens its temp file: a new file, never an existing one nor
+whatever a link planted under its name points to."""
+
+
+def _write_synced(path: Path, data: bytes, mode: int,
+                  flags: int = os.O_WRONLY | os.O_CREAT | os.O_TRUNC) -> None:
     """Write ``data`` to a new (or emptied) ``path`` and fsync it."""
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, mode)
+    fd = os.open(path, flags, mode)
     try:
         _write_all(fd, data)
         os.fsync(fd)
@@ -102,17 +109,29 @@ def create_new(path: Path, data: bytes, *, mode: int = PRIVATE_MODE) -> None:
     linked into place so the final name only ever shows a complete file.
     Raises ``FileExistsError`` when ``path`` already exists, ``OSError`` when
     the disk refuses; ``path`` is then left as it was.
+
+    The shared folder is writable by others: the temp file is opened with
+    ``O_EXCL | O_NOFOLLOW``, so a file or a link planted under its name is never
+    written through (it is removed, the link itself and not what it points to,
+    and the temp file made afresh), and the final name is linked, never opened.
     """
     tmp = temp_path(path)
     try:
-        _write_synced(tmp, data, mode)
+        try:
+            _write_synced(tmp, data, mode, _NEW_FILE_FLAGS)
+        except FileExistsError:
+            os.unlink(tmp)  # left by a crash of a process with the same id, or planted
+            try:
+                _write_synced(tmp, data, mode, _NEW_FILE_FLAGS)
+            except FileExistsError:
+                raise OSError(f"its temp file {tmp.name} keeps coming back") from None
         try:
             os.link(tmp, path)
         except FileExistsError:
             raise
         except OSError:
             # FAT USB sticks and some network shares have no hard links.
-            if path.exists():
+            if os.path.lexists(path):
                 raise FileExistsError(path) from None
             os.replace(tmp, path)
     finally:

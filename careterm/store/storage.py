@@ -12,6 +12,7 @@ import contextlib
 import json
 import os
 import threading
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -74,6 +75,11 @@ class EncryptedStorage(VersionedStorage):
     The decrypted data is cached and re-read only when the files change
     (another careterm process wrote them); of a journal that only grew, only
     the new records are read.
+
+    :meth:`rekey` writes the whole database as a new snapshot under another key
+    (the store's key changed, :mod:`careterm.store.store`). A snapshot that
+    another careterm process re-keyed does not open with the old key: then
+    :attr:`rekeyed` is asked for the new one before the file counts as damaged.
     """
 
     def __init__(self, path: str | os.PathLike[str], key: bytes,
@@ -87,6 +93,10 @@ class EncryptedStorage(VersionedStorage):
         # The app's worker threads and its main thread share one storage; reading
         # the journal incrementally must never interleave with a write.
         self._lock = threading.RLock()
+        self.rekeyed: Callable[[Callable[[bytes], bool]], bytes | None] | None = None
+        """Asked when the snapshot does not open with the key: given a test of a
+        candidate key, it returns the key the snapshot was sealed under since (another
+        careterm of this laptop re-keyed the store), or ``None`` (then it is damage)."""
         self._forget()
         self.version = 0
 
@@ -128,7 +138,11 @@ class EncryptedStorage(VersionedStorage):
         self._forget()
         blob = self.path.read_bytes()
         try:
-            content = json.loads(unseal(self._key, blob, self._purpose))
+            try:
+                plain = unseal(self._key, blob, self._purpose)
+            except Unsealable:
+                plain = self._unseal_rekeyed(blob)
+            content = json.loads(plain)
             snapshot_id = bytes.fromhex(content["id"])
             data = content["data"]
         except (Unsealable, ValueError, KeyError, TypeError) as exc:
@@ -142,6 +156,24 @@ class EncryptedStorage(VersionedStorage):
         self._snapshot_sig = _signature(self.path)
         self._remember_persisted()
         self.version += 1
+
+    def _unseal_rekeyed(self, blob: bytes) -> bytes:
+        """The snapshot, sealed under the key it was re-keyed to (:attr:`rekeyed`)."""
+        if self.rekeyed is None or not blob:
+            raise Unsealable("authentication failed")
+
+        def opens(key: bytes) -> bool:
+            try:
+                unseal(key, blob, self._purpose)
+            except Unsealable:
+                return False
+            return True
+
+        key = self.rekeyed(opens)
+        if key is None:
+            raise Unsealable("authentication failed")
+        self._key = key
+        return unseal(key, blob, self._purpose)
 
     def _record_aad(self, index: int) -> bytes:
         return self._purpose + b"/journal/" + self._snapshot_id + b"/" + str(index).encode()
@@ -268,8 +300,27 @@ class EncryptedStorage(VersionedStorage):
         self._journal_index = 0
         self._journal_sig = _signature(self.journal_path)
 
+    def rekey(self, key: bytes) -> None:
+        """Seal the whole database under ``key`` from now on: a new snapshot (the journal
+        folded in, then emptied). On failure the old key and files stay in use."""
+        with self._lock:
+            data = self._read_locked()
+            if data is None:
+                raise StoreDamaged(self.path, "no store file")
+            old = self._key
+            self._key = key
+            try:
+                self._write_snapshot(data)
+            except Exception:
+                self._key = old
+                self._forget()
+                raise
+            self._remember_persisted()
+            self.version += 1
+
     def close(self) -> None:
-        """Forget the decrypted data and the key."""
+        """Forget the decrypted data and the key (without waiting for the lock: a lock
+        screen must drop them even while a read is stuck)."""
         self._forget()
         self._key = b""
 
@@ -290,3 +341,7 @@ class CountingMemoryStorage(MemoryStorage, VersionedStorage):
         """Keep ``data`` in memory."""
         super().write(data)
         self.version += 1
+
+    def close(self) -> None:
+        """Forget the data."""
+        self.memory = None

@@ -10,9 +10,15 @@ overwritten (:func:`careterm.store.files.create_new`):
   there);
 * a keyring, ``keyrings/<fingerprint>.ring``: every epoch key, sealed under
   a key derived from the passphrase of the header whose envelope has that
-  fingerprint, so laptops joining with that passphrase get the whole history.
-  :func:`write_keyring` writes one for the current header when it lacks one
-  (after ``careterm passphrase`` in a team that removed a laptop).
+  fingerprint, so laptops joining with that passphrase get the whole history;
+* the team header for a new passphrase (:func:`write_header`, for ``careterm
+  revoke`` and ``careterm passphrase``): the team key wrapped at *this
+  laptop's* Argon2id limits (never the old header's: anyone with the folder can
+  edit those), binding the team's newest key epoch to the wrapped key, with the
+  keyring written first. A laptop joining later refuses a folder whose keyring
+  lacks that epoch, so deleting ``epochs/`` and ``keyrings/`` cannot make it
+  fall back to a key a removed laptop has. A header written by an older
+  careterm binds no epoch; the next ``careterm passphrase`` replaces it.
 
 Used by :mod:`careterm.team.revoke` and :mod:`careterm.team.keys`; it imports
 neither.
@@ -25,23 +31,24 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-import nacl.pwhash
-import nacl.secret
 import nacl.signing
-import nacl.utils
 
-from careterm.errors import WrongPassphrase
-from careterm.store.crypto import KeyEnvelope, derive_key, new_key
-from careterm.store.files import create_new
+from careterm.store.crypto import KeyEnvelope, new_key
+from careterm.store.files import atomic_write, create_new
+from careterm.store.keyfile import Kek
 from careterm.store.store import Store
 from careterm.team import sync
 from careterm.team.segments import (
     EPOCH_RECORD_FILE,
     EPOCHS_DIR,
+    HEADER_FILE,
     KEYRINGS_DIR,
     SHARED_FILE_MODE,
     EpochRecord,
+    NotATeamFolder,
     SyncFolderUnavailable,
+    TeamHeader,
+    header_bound,
     keyring_name,
     seal_epoch_key,
     seal_epoch_record,
@@ -56,16 +63,6 @@ def _folder_write(folder: Path, action: str, write: Callable[[], object]) -> Non
         raise
     except OSError as exc:
         raise SyncFolderUnavailable(folder, f"{action}: {exc.strerror or exc}") from exc
-
-
-def new_envelope(passphrase: str, data_key: bytes, opslimit: int, memlimit: int
-                 ) -> tuple[KeyEnvelope, bytes]:
-    """A new envelope of ``data_key`` under ``passphrase``, and its key-encryption key
-    (which seals the keyring of a header holding that envelope)."""
-    salt = nacl.utils.random(nacl.pwhash.argon2id.SALTBYTES)
-    kek = derive_key(passphrase, salt, opslimit, memlimit)
-    wrapped = bytes(nacl.secret.SecretBox(kek).encrypt(data_key))
-    return KeyEnvelope(salt, opslimit, memlimit, wrapped), kek
 
 
 def write_epoch(folder: Path, signing_key: nacl.signing.SigningKey, team_id: str,
@@ -112,24 +109,29 @@ def create_keyring(folder: Path, kek: bytes, team_id: str, envelope: KeyEnvelope
                                          mode=SHARED_FILE_MODE))
 
 
-def write_keyring(store: Store, passphrase: str) -> bool:
-    """Write the keyring for the shared folder's current header, if it lacks one.
+def write_header(store: Store, folder: Path, kek: Kek) -> KeyEnvelope:
+    """Make the passphrase ``kek`` was derived from the one that joins the team, in the
+    shared folder ``folder``.
 
-    For a passphrase change after a removal (``careterm passphrase``): laptops
-    joining with the new passphrase need every epoch key. Returns True when a
-    keyring was written; raises :class:`WrongPassphrase` when ``passphrase``
-    does not open the header.
+    ``kek`` comes from :meth:`Kek.new` on this laptop (its own Argon2id limits; it
+    may wrap this laptop's store key too). The team key is wrapped under it,
+    binding the newest key epoch this laptop knows; when the team has removed a
+    laptop, the keyring for the new envelope is created first, then the header is
+    replaced (atomically). Returns the new envelope. Raises
+    :class:`NotATeamFolder` when the folder's header is not this team's (left as
+    it is) and :class:`SyncFolderUnavailable` when the folder refuses a write.
     """
-    folder = sync.shared_folder(store)
+    team_id = store.meta["team_id"]
+    header = sync.team_header(folder, team_id)
+    if store.key is None or not header.check_key(store.key):
+        raise NotATeamFolder(f"{folder / HEADER_FILE} is not this team's header; "
+                             "it was left as it is")
     epochs = sync.epochs_of(store)
-    if folder is None or len(epochs.keys) == 1:
-        return False
-    header = sync.team_header(folder, store.meta["team_id"])
-    kek = header.envelope.derive(passphrase)
-    if header.envelope.unwrap_with(kek) != store.key:
-        raise WrongPassphrase()
-    if (folder / KEYRINGS_DIR / keyring_name(header.envelope)).exists():
-        return False
-    create_keyring(folder, kek, header.team_id, header.envelope, epochs.entries(),
-                   exist_ok=True)
-    return True
+    envelope = kek.wrap(store.key, header_bound(epochs.current))
+    if len(epochs.keys) > 1:
+        create_keyring(folder, kek.key, team_id, envelope, epochs.entries())
+    updated = TeamHeader(header.team_id, envelope, header.key_check, header.team_info)
+    _folder_write(folder, "writing the team header",
+                  lambda: atomic_write(folder / HEADER_FILE, updated.to_bytes()))
+    return envelope
+

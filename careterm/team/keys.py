@@ -1,21 +1,29 @@
-"""Passphrase changes: re-wrap the data key here and in the team's shared folder.
+"""Passphrase changes and unlocking, here and through the team's shared folder.
 
-The data key itself never changes with the passphrase, so nothing but the
-small key envelopes are rewritten: this laptop's key file and the envelope in
-the shared folder's header (the one file a passphrase change rewrites; only
-this deliberate, rare command does, atomically). Other laptops keep working
-with the key they have unlocked; at their next unlock the old passphrase
-fails on their own key file, :func:`unlock` then tries the shared folder's
-header, and if the new passphrase opens it (and that key opens their store)
-their key file is re-wrapped too.
+Each laptop's store key is its own (:mod:`careterm.store.store`): the passphrase
+only wraps it, so a passphrase change rewrites small files and no data: this
+laptop's key file (the store key and the team key wrapped under the new
+passphrase at this laptop's Argon2id limits) and the shared folder's header,
+written by :func:`careterm.team.keyring.write_header` with the same derived key
+(the team key wrapped, the team's newest key epoch bound to it, and after a
+removal a keyring for the new passphrase first, so laptops joining with it
+receive every epoch key).
 
-After a laptop was removed from the team, the new passphrase also gets a
-keyring in the shared folder (:func:`careterm.team.keyring.write_keyring`), so
-laptops joining with it receive every epoch key.
+Other laptops keep working with the key they have unlocked. At their next
+unlock the new passphrase does not open their key file's wrapping, so
+:func:`unlock` goes through the shared folder: the passphrase opens the
+header's team key (a header whose limits are below what this laptop accepts is
+refused) and, after a removal, the header's keyring with every epoch key; the
+key of the epoch this laptop's store key is sealed under opens the store key;
+the key file is then wrapped under that passphrase (at this laptop's limits).
+The same way is the only one after a laptop learnt of a removal: its re-key
+dropped the old passphrase's wrapping, and the old passphrase is refused with
+a sentence saying to use the new one.
 
-Honest limits: the data key stays the same, so anyone who knew the old
-passphrase *and* kept a copy of an old key file or header can still read the
-data; a passphrase change keeps out people who only knew the passphrase.
+Honest limits: the passphrase wrapping of a key file or backup copied before a
+change still opens with the old passphrase what was sealed then (a removal,
+not a passphrase change, gives a laptop a new store key); the first unlock
+after a passphrase change or a removal needs the shared folder.
 """
 
 from __future__ import annotations
@@ -23,47 +31,36 @@ from __future__ import annotations
 from pathlib import Path
 
 from careterm.errors import CaretermError, StoreDamaged, WrongPassphrase
-from careterm.store.crypto import KeyEnvelope
-from careterm.store.files import atomic_write
-from careterm.store.store import (
-    Store,
-    change_passphrase,
-    home_lock,
-    read_envelope,
-    read_shared_hint,
-    write_envelope,
+from careterm.store.keyfile import read_key_file
+from careterm.store.store import PassphraseChanged, Store, read_shared_hint
+from careterm.team.folder import KEYRING_CAP, UnsafeFile, read_regular
+from careterm.team.keyring import write_header
+from careterm.team.segments import (
+    BASE_EPOCH,
+    KEYRINGS_DIR,
+    BadFile,
+    Epochs,
+    TeamHeader,
+    keyring_name,
+    open_keyring,
 )
-from careterm.team.keyring import write_keyring
-from careterm.team.segments import HEADER_FILE, NotATeamFolder, TeamHeader
-
-
-def rewrap_shared_header(store: Store, folder: Path, envelope: KeyEnvelope) -> None:
-    """Replace the envelope in the shared folder's header (same team, same key check)."""
-    header = TeamHeader.read(folder)
-    if header is None or header.team_id != store.meta.get("team_id") or store.key is None \
-            or not header.check_key(store.key):
-        raise NotATeamFolder(f"{folder / HEADER_FILE} is not this team's header; "
-                             "it was left as it is")
-    updated = TeamHeader(header.team_id, envelope, header.key_check, header.team_info)
-    atomic_write(folder / HEADER_FILE, updated.to_bytes())
 
 
 def change_passphrase_everywhere(home: Path, old: str, new: str) -> list[str]:
     """Change the passphrase of the store in ``home`` and of its shared folder's header.
 
     Returns lines saying what was changed. Raises ``WrongPassphrase`` (and
-    changes nothing) when ``old`` is wrong.
+    changes nothing) when ``old`` opens neither this laptop nor the header.
     """
-    data_key = read_envelope(home).unwrap(old)
-    change_passphrase(home, old, new)
-    lines = ["passphrase changed on this laptop"]
-    store = Store.open_with_key(home, data_key)
+    store = unlock(home, old)
     try:
+        kek = store.set_passphrase(new)  # this laptop's limits; the header takes the same
+        lines = ["passphrase changed on this laptop"]
         shared = store.meta.get("shared_dir")
         if shared:
             try:
-                rewrap_shared_header(store, Path(shared), read_envelope(home))
-                write_keyring(store, new)  # epoch keys for later joiners (after a removal)
+                # The newest key epoch bound, its keyring first.
+                write_header(store, Path(shared), kek)
             except CaretermError as exc:
                 lines.append(f"the shared folder was not changed: {exc}; run 'careterm "
                              "passphrase' again when it is reachable")
@@ -76,26 +73,76 @@ def change_passphrase_everywhere(home: Path, old: str, new: str) -> list[str]:
 
 
 def unlock(home: Path, passphrase: str) -> Store:
-    """Open the store in ``home``, picking up a passphrase changed on another laptop."""
+    """Open the store in ``home``: with the passphrase its key file is wrapped under, or
+    through the shared folder with the team's current one (changed on another laptop,
+    or after a removal from the team).
+
+    :class:`~careterm.store.store.PassphraseChanged` (a kind of
+    :class:`WrongPassphrase`) when this laptop learnt of a removal and
+    ``passphrase`` is not the new one.
+    """
     try:
         return Store.open(home, passphrase)
+    except WrongPassphrase as refusal:
+        return _through_folder(home, passphrase, refusal)
+
+
+def _through_folder(home: Path, passphrase: str, refusal: WrongPassphrase) -> Store:
+    """Open the store with the key the shared folder's header gives ``passphrase``; raise
+    ``refusal`` (why the key file refused it) when that is no way in either."""
+    folder = read_shared_hint(home)
+    if folder is None:
+        raise refusal
+    try:
+        header = TeamHeader.read(folder)
+    except CaretermError as exc:
+        if isinstance(refusal, PassphraseChanged):
+            raise PassphraseChanged(f"; that needs the shared folder, which cannot be "
+                                    f"read now: {exc}") from None
+        raise refusal from None
+    if header is None:
+        raise refusal
+    header.check_stretching(folder)  # a header with weakened limits is not used
+    kek = header.envelope.derive(passphrase)
+    try:
+        team_key = header.envelope.unwrap_with(kek)
     except WrongPassphrase:
-        folder = read_shared_hint(home)
-        if folder is None:
-            raise
-        try:
-            header = TeamHeader.read(folder)
-        except CaretermError:
-            header = None
-        if header is None:
-            raise
-        data_key = header.envelope.unwrap(passphrase)  # WrongPassphrase if it fails too
-        try:
-            store = Store.open_with_key(home, data_key)
-        except StoreDamaged:
-            raise WrongPassphrase() from None  # another team's key: not ours
-        local = read_envelope(home)
-        with home_lock(home):
-            write_envelope(home, KeyEnvelope.wrap(passphrase, data_key, local.opslimit,
-                                                  local.memlimit))
-        return store
+        raise refusal from None
+    keys = _epoch_keys(folder, header, kek, team_key)
+    key_file = read_key_file(home)
+    store_key = key_file.open_with_epochs(keys)
+    if store_key is None:
+        # An older header (the removed member's copy of the folder, with the old
+        # passphrase), or the newest keys have not arrived in the folder yet.
+        if isinstance(refusal, PassphraseChanged):
+            raise PassphraseChanged(f" (if it was the new one: the shared folder {folder} "
+                                    "does not hold this laptop's key for it yet; try again "
+                                    "once it has synced)")
+        raise CaretermError(
+            f"the passphrase opens the shared folder {folder}, but not this laptop's key: "
+            "the team's newest key is not in the folder's keyring for this passphrase "
+            "(not arrived yet?); try again after the folder has synced, or ask a team "
+            "member to run 'careterm passphrase' again")
+    try:
+        store = Store.open_with_key(home, store_key)
+    except StoreDamaged:
+        if key_file.legacy:
+            raise refusal from None  # an older home: the team key was not ours
+        raise
+    if store.key != team_key or store.meta.get("team_id") != header.team_id:
+        store.close()
+        raise refusal
+    store.adopt_passphrase(passphrase, keys)  # at this laptop's limits, never the header's
+    return store
+
+
+def _epoch_keys(folder: Path, header: TeamHeader, kek: bytes, team_key: bytes
+                ) -> dict[str, bytes]:
+    """The team key and, when the header has a keyring, every key epoch in it."""
+    path = folder / KEYRINGS_DIR / keyring_name(header.envelope)
+    try:
+        entries = open_keyring(kek, header.team_id, header.envelope,
+                               read_regular(path, root=folder, limit=KEYRING_CAP))
+        return Epochs(team_key, entries).keys
+    except (UnsafeFile, BadFile, ValueError, KeyError, TypeError, AttributeError):
+        return {BASE_EPOCH: team_key}

@@ -13,7 +13,9 @@ it unreadable to that laptop, and refuse what it writes from then on:
    (``epoch.rec``, signed, sealed under the new key) names the removed laptop,
    the digests of the files it had shared (those stay valid; any other file
    of it, e.g. one numbered above the highest it had then, is refused and
-   reported by every sync), the devices registered at the time and who got
+   reported by every sync), the devices registered at the time with their
+   registrations (member, tag, verify key: laptops that join later trust these,
+   not the folder's copies, which the removed laptop could replace), and who got
    the key. All are new files, created once (the folder rules of issue 4).
 3. The remaining laptops pick the epoch up at their next sync (they keep every
    epoch key in their encrypted store meta) and write with it from then on;
@@ -24,7 +26,10 @@ it unreadable to that laptop, and refuse what it writes from then on:
    the new passphrase, and ``keyrings/<fingerprint>.ring`` holds every epoch
    key sealed under a key derived from the new passphrase and the header's
    salt, so a laptop joining later gets the whole history, while joining with
-   the old passphrase fails and writes nothing.
+   the old passphrase fails and writes nothing. The new wrapping takes this
+   laptop's Argon2id limits (never the old header's, which anyone with the
+   folder can lower) and binds the new epoch, so a joiner refuses a folder
+   whose keyring was deleted instead of falling back to the old key.
 
 A device that registers later under a key the removed laptop still has (and
 that the removing laptop did not know) is refused: it could be the removed
@@ -50,21 +55,23 @@ names of :mod:`careterm.team.sync` (under its sync lock).
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from pathlib import Path
 
 from careterm.core import clock
 from careterm.core.textsafe import visible
 from careterm.errors import InvalidInput
-from careterm.store.store import Store, home_lock, write_envelope
-from careterm.team import keyring, keys, sync
+from careterm.store.keyfile import Kek
+from careterm.store.store import Store
+from careterm.team import keyring, sync
 from careterm.team.devices import DeviceInfo, resolve_device, team_devices
+from careterm.team.folder import SEGMENT_CAP, UnsafeFile, list_dir, read_regular
 from careterm.team.segments import (
     DEVICES_DIR,
     BadFile,
     EpochRecord,
     Epochs,
+    Registration,
     epoch_number,
     open_segment,
     parse_segment_name,
@@ -87,8 +94,8 @@ def _shared_files_of(store: Store, device: DeviceInfo, epochs: Epochs,
     """Digests of the device's readable files and the highest canonical number among them."""
     device_dir = folder / DEVICES_DIR / device.device_id
     try:
-        names = sorted(os.listdir(device_dir))
-    except OSError:
+        names = [entry.name for entry in list_dir(device_dir, root=folder) if entry.is_file]
+    except UnsafeFile:
         return set(), 0
     earlier = epochs.removal(device.device_id)
     digests: set[str] = set()
@@ -98,10 +105,10 @@ def _shared_files_of(store: Store, device: DeviceInfo, epochs: Epochs,
         if parsed is None:
             continue
         try:
-            blob = (device_dir / name).read_bytes()
+            blob = read_regular(device_dir / name, root=folder, limit=SEGMENT_CAP)
             segment = open_segment(epochs.keys, store.meta["team_id"], device.device_id,
                                    parsed[0], blob, device.verify_key)
-        except (OSError, BadFile):
+        except (UnsafeFile, BadFile):
             continue
         if earlier is not None and segment.digest not in earlier.digests:
             continue  # written after an earlier removal: stays refused
@@ -128,7 +135,7 @@ def revoke(store: Store, device: str, new_passphrase: str) -> RevokeResult:
     team_id = store.meta["team_id"]
     signing_key = sync.signing_key_of(store)
     with sync.sync_lock(store.home):
-        header = sync.team_header(folder, team_id)
+        sync.team_header(folder, team_id)  # still this team's folder
         epochs = sync.epochs_of(store)
         registered = {d.device_id: d for d in team_devices(store) if not d.refused}
         if target.device_id not in registered:
@@ -142,18 +149,18 @@ def revoke(store: Store, device: str, new_passphrase: str) -> RevokeResult:
         epoch = f"{number}-{store.device_id}"
         record = EpochRecord(epoch, store.device_id, store.member, clock.now().isoformat(),
                              target.device_id, target.member, target.tag, top,
-                             sorted(digests), sorted(registered), recipients)
+                             sorted(digests), sorted(registered), recipients,
+                             {d: Registration(d, info.member, info.tag, info.verify_key)
+                              for d, info in sorted(registered.items())})
         epoch_key = keyring.write_epoch(folder, signing_key, team_id, record,
                                         {d: registered[d].verify_key for d in recipients})
         epochs.add(record, epoch_key)
         sync.remember_epochs(store, epochs)
-    # The passphrase for joining: keyring first, then the header, then this laptop.
-    envelope, kek = keyring.new_envelope(new_passphrase, store.key, header.envelope.opslimit,
-                                         header.envelope.memlimit)
-    keyring.create_keyring(folder, kek, team_id, envelope, epochs.entries())
-    keys.rewrap_shared_header(store, folder, envelope)
-    with home_lock(store.home):
-        write_envelope(store.home, envelope)
+    # The passphrase for joining: keyring first, then the header (both at this laptop's
+    # limits, never the old header's), then this laptop.
+    kek = Kek.new(new_passphrase)
+    keyring.write_header(store, folder, kek)
+    store.rekey(record.epoch, epochs.keys, kek=kek)
     others = [registered[d].member or d[:8] for d in recipients if d != store.device_id]
     name = visible(target.member, one_line=True) or "an unnamed member"
     lines = [

@@ -5,9 +5,12 @@ share or a USB stick)::
 
     careterm-team.json            team header, in clear: format, team id, the
                                   Argon2id parameters + salt + passphrase-wrapped
-                                  team key, a key check (no report data)
+                                  team key (the parameters, salt and the team's
+                                  newest key epoch authenticated with it), a key
+                                  check (no report data)
     devices/<device-id>/device.reg    the device's registration (member, id tag,
-                                  Ed25519 verify key), sealed under the team key
+                                  Ed25519 verify key), signed by that key and
+                                  sealed under the team key
     devices/<device-id>/<seq>.seg     a batch of that device's change records,
                                   signed by the device and sealed under the key of
                                   the epoch it was written in (see below)
@@ -15,7 +18,8 @@ share or a USB stick)::
                                   ``SealedBox`` to that device's X25519 key, signed
                                   by the laptop that made the epoch
     epochs/<n>-<creator>/epoch.rec    the epoch's record (who was removed, which of
-                                  their files stay valid, who got the key), signed
+                                  their files stay valid, who got the key, the
+                                  registration of every laptop known then), signed
                                   by its creator and sealed under the epoch key
     keyrings/<fingerprint>.ring   every epoch key, sealed under a key derived from
                                   the passphrase of the header whose envelope has
@@ -30,6 +34,22 @@ devices that join later) name their epoch in the clear hint and bind it into
 the authenticated data, so a reader picks the key by it and a changed hint
 fails authentication. Epoch 0 files keep the original format byte for byte.
 
+What in the folder is trusted, and why (anyone with the folder can write it):
+
+* The header's Argon2id limits only ever *read* an envelope, and one below
+  :func:`careterm.store.crypto.minimum_limits` is refused
+  (:meth:`TeamHeader.check_stretching`); a new envelope always takes the limits
+  of the laptop that writes it. The envelope (:class:`KeyEnvelope` version 2)
+  binds its limits, salt and the team's newest key epoch (:func:`header_bound`)
+  to the wrapped key, so none can be changed without the key failing to open,
+  and a laptop joining later refuses a folder whose keyring lacks that epoch.
+* A registration is signed by the key it names (format 2; unsigned format 1
+  ones of older careterm are still read), and each key epoch's signed record
+  pins the registration of every laptop known when it was made
+  (:attr:`EpochRecord.devices`): a laptop that has the record uses those, not
+  the folder's copies, so a removed member who still has an old key cannot
+  swap a known laptop's registration for one of its own.
+
 Every device only ever *creates* files in its own folder (temp name, fsync,
 then link into place: :func:`careterm.store.files.create_new`, with
 :data:`SHARED_FILE_MODE`) and never edits one, so sync services never see two
@@ -37,6 +57,26 @@ writers of one file. Sealed files bind ``team id | device id | sequence`` into t
 authenticated data, so a file renamed or copied into another slot or another
 team's folder fails to open. File names carry only random device ids and
 sequence numbers: nothing about reports.
+
+A segment's signed payload also chains it to the device's previous segment
+(``prev``: its number and digest, the digest being :func:`segment_digest` of
+that segment's signed, compressed payload, as removal records list it) and
+names the device's own earlier segments, missing from the folder, whose
+changes it holds again (``replaces``). Readers use the chain to tell that a
+file of another laptop was lost, and that it came back (:mod:`careterm.team.sync`).
+Older careterm ignores both (no format change); segments without them are
+read as before.
+
+Reading: every file here comes from the folder, which anyone with write
+access to it can fill. The header is read through
+:func:`careterm.team.folder.read_regular` (a regular file, capped, never a
+FIFO); every JSON text through :func:`~careterm.team.folder.loads_json`
+(bounded nesting and size: never ``RecursionError``); a segment's payload is
+decompressed by :func:`~careterm.team.folder.bounded_decompress` only after
+its seal and signature hold and :func:`open_segment`'s caller accepted its
+digest (a removed laptop's file is refused before it is decompressed). Which
+member a change speaks for is checked against the signing laptop's
+registration (:func:`borrowed_name`).
 
 This module knows the formats; :mod:`careterm.team.sync` decides what to read and write,
 :mod:`careterm.team.keyring` writes key epochs and keyrings.
@@ -50,7 +90,8 @@ import hashlib
 import json
 import re
 import zlib
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -60,7 +101,25 @@ import nacl.public
 import nacl.signing
 
 from careterm.errors import CaretermError
-from careterm.store.crypto import KeyEnvelope, Unsealable, seal, subkey, unseal
+from careterm.store.crypto import (
+    KeyEnvelope,
+    Unsealable,
+    minimum_limits,
+    seal,
+    subkey,
+    unseal,
+)
+from careterm.team.folder import (
+    HEADER_CAP,
+    MAX_ENTRIES,
+    FileMissing,
+    ReadFailed,
+    UnsafeContent,
+    UnsafeFile,
+    bounded_decompress,
+    loads_json,
+    read_regular,
+)
 
 HEADER_FILE = "careterm-team.json"
 
@@ -243,13 +302,18 @@ class TeamHeader:
         try:
             if not folder.is_dir():
                 raise SyncFolderUnavailable(folder, "no such folder")
-            raw = path.read_bytes()
-        except FileNotFoundError:
+            raw = read_regular(path, root=folder, limit=HEADER_CAP)
+        except FileMissing:
             return None
+        except ReadFailed as exc:
+            raise SyncFolderUnavailable(folder, exc.reason) from None
+        except UnsafeFile as exc:
+            raise NotATeamFolder(f"{path} was not read ({exc.reason}); it was left as it is"
+                                 ) from None
         except OSError as exc:
             raise SyncFolderUnavailable(folder, exc.strerror or str(exc)) from exc
         try:
-            data = json.loads(raw)
+            data = loads_json(raw)
             if data.get("kind") != HEADER_KIND:
                 raise ValueError("not a careterm header")
             if data.get("format") != FORMAT:
@@ -260,6 +324,9 @@ class TeamHeader:
                 raise ValueError("bad team id")
             return cls(team_id, KeyEnvelope.from_dict(data["key"]),
                        unb64(data["key_check"]), unb64(data["team_info"]))
+        except UnsafeContent as exc:
+            raise NotATeamFolder(f"{path} is not a readable careterm team header "
+                                 f"({exc.reason}); it was left as it is") from None
         except (ValueError, KeyError, TypeError, AttributeError) as exc:
             raise NotATeamFolder(f"{path} is not a readable careterm team header "
                                  "(damaged, or not written by careterm); it was left as it is"
@@ -276,11 +343,46 @@ class TeamHeader:
     def team_name(self, key: bytes) -> str:
         """The team's name (sealed in the header)."""
         try:
-            info = json.loads(unseal(subkey(key, "team-info"), self.team_info,
+            info = loads_json(unseal(subkey(key, "team-info"), self.team_info,
                                      _aad("team-info", self.team_id)))
             return str(info.get("team", ""))
         except (Unsealable, ValueError, AttributeError):
             return ""
+
+    def check_stretching(self, folder: Path) -> None:
+        """Refuse (:class:`NotATeamFolder`) an envelope whose Argon2id limits are below what
+        this laptop accepts (:func:`careterm.store.crypto.minimum_limits`): anyone with the
+        folder can edit them, and a weak one would let the passphrase be guessed fast."""
+        if not self.envelope.weaker_than_allowed():
+            return
+        opslimit, memlimit = minimum_limits()
+        raise NotATeamFolder(
+            f"{folder / HEADER_FILE} asks for weaker key stretching than careterm accepts "
+            f"({_stretch(self.envelope.opslimit, self.envelope.memlimit)}; at least "
+            f"{_stretch(opslimit, memlimit)}): tampered with? It was not used and nothing "
+            "was written; a team member can write it again with 'careterm passphrase'")
+
+    def newest_epoch(self) -> str | None:
+        """The team's newest key epoch, as bound to the wrapped key when the header was
+        written (trust it only once the key opened: :meth:`KeyEnvelope.unwrap_with`);
+        ``None`` for a header that binds none (made with a new team's store, or by an
+        older careterm). ``ValueError`` when what is bound cannot be read."""
+        if not self.envelope.bound:
+            return None
+        epoch = loads_json(self.envelope.bound)["epoch"]
+        if not is_epoch(epoch):
+            raise ValueError("bad newest epoch")
+        return epoch
+
+
+def _stretch(opslimit: int, memlimit: int) -> str:
+    return f"{opslimit} pass{'es' if opslimit != 1 else ''} over {memlimit // 1024:,} KiB"
+
+
+def header_bound(epoch: str) -> str:
+    """What a header's envelope binds to its wrapped key: the team's newest key epoch
+    (a joiner refuses a folder whose keyring lacks it)."""
+    return json.dumps({"epoch": epoch}, separators=(",", ":"))
 
 
 @dataclass(frozen=True)
@@ -306,14 +408,32 @@ class Registration:
         return cls(str(data["device_id"]), str(data["member"]), str(data["tag"]), verify_key)
 
 
-def seal_registration(key: bytes, team_id: str, reg: Registration,
-                      epoch: str = BASE_EPOCH) -> bytes:
+REGISTRATION_FORMAT = 2
+"""A registration signed by its device (format 1 ones, unsigned, are still read)."""
+
+
+def _registration_signed_part(data: dict[str, Any]) -> bytes:
+    # The registration's fields in one spelling (sorted, compact), without the signature.
+    return json.dumps({k: v for k, v in data.items() if k != "sig"}, sort_keys=True,
+                      separators=(",", ":"), ensure_ascii=False).encode("utf-8",
+                                                                         "surrogatepass")
+
+
+def seal_registration(key: bytes, team_id: str, reg: Registration, epoch: str = BASE_EPOCH,
+                      *, signing_key: nacl.signing.SigningKey | None = None) -> bytes:
     """The sealed ``device.reg`` file of ``reg``, under the key of ``epoch``.
 
     Devices that join after a laptop was removed register under the newest
     epoch key, which the removed laptop never had, so it cannot forge one.
+    ``signing_key`` is the device's own (``reg.verify_key`` is its half): it signs
+    the team id, device id, member, tag and key together. Only tests leave it out
+    (the unsigned format 1 of older careterm).
     """
-    body = json.dumps({"format": FORMAT, **reg.to_dict()}, ensure_ascii=False).encode()
+    data: dict[str, Any] = {"format": FORMAT, **reg.to_dict()}
+    if signing_key is not None:
+        data = {"format": REGISTRATION_FORMAT, "team": team_id, **reg.to_dict()}
+        data["sig"] = b64(signing_key.sign(_registration_signed_part(data)).signature)
+    body = json.dumps(data, ensure_ascii=False).encode("utf-8", "surrogatepass")
     sealed = seal(subkey(key, "devices"), body,
                   _epoch_aad("device", team_id, epoch, reg.device_id))
     if epoch == BASE_EPOCH:
@@ -332,7 +452,7 @@ def open_registration_at(keys: bytes | dict[str, bytes], team_id: str, device_id
     if blob.startswith(REGISTRATION_MAGIC):
         newline = blob.find(b"\n", 0, 300)
         try:
-            epoch = json.loads(blob[len(REGISTRATION_MAGIC):newline])["epoch"]
+            epoch = loads_json(blob[len(REGISTRATION_MAGIC):newline])["epoch"]
         except (ValueError, KeyError, TypeError):
             raise BadFile("damaged registration header") from None
         if newline < 0 or not is_epoch(epoch) or epoch == BASE_EPOCH:
@@ -340,7 +460,7 @@ def open_registration_at(keys: bytes | dict[str, bytes], team_id: str, device_id
         blob = blob[newline + 1:]
     key = _key_for(keys, epoch)
     try:
-        data = json.loads(unseal(subkey(key, "devices"), blob,
+        data = loads_json(unseal(subkey(key, "devices"), blob,
                                  _epoch_aad("device", team_id, epoch, device_id)))
         reg = Registration.from_dict(data)
     except Unsealable as exc:
@@ -350,6 +470,15 @@ def open_registration_at(keys: bytes | dict[str, bytes], team_id: str, device_id
         raise BadFile("unreadable registration (written by a newer careterm?)") from exc
     if reg.device_id != device_id:
         raise BadFile("registration names another device")
+    if data.get("format") != FORMAT or "sig" in data:
+        try:
+            if data.get("format") != REGISTRATION_FORMAT or data.get("team") != team_id:
+                raise ValueError("format")
+            nacl.signing.VerifyKey(reg.verify_key).verify(_registration_signed_part(data),
+                                                          unb64(data["sig"]))
+        except (nacl.exceptions.BadSignatureError, ValueError, KeyError, TypeError,
+                AttributeError, UnicodeError) as exc:
+            raise BadFile("registration not signed by the key it names (forged?)") from exc
     return reg, epoch
 
 
@@ -386,26 +515,55 @@ def is_temp_name(name: str) -> bool:
             or name.endswith((".tmp", ".part", ".partial", ".!sync")))
 
 
-def write_segment(key: bytes, signing_key: nacl.signing.SigningKey, team_id: str,
+def build_segment(key: bytes, signing_key: nacl.signing.SigningKey, team_id: str,
                   device_id: str, seq: int, changes: list[dict[str, Any]],
-                  written_at: str, epoch: str = BASE_EPOCH) -> bytes:
-    """The bytes of segment ``seq`` of ``device_id`` holding ``changes``.
+                  written_at: str, epoch: str = BASE_EPOCH, *,
+                  prev: tuple[int, str | None] | None = None,
+                  replaces: list[int] | None = None) -> tuple[bytes, str]:
+    """The bytes of segment ``seq`` of ``device_id`` holding ``changes``, and its digest.
 
     ``key`` is the key of ``epoch`` (the team key for epoch 0); the epoch is
     named in the clear hint and bound into the signed payload and the
-    authenticated data.
+    authenticated data. ``prev`` is the device's previous segment (its number
+    and digest; the digest may be unknown, ``None``) and ``replaces`` the
+    numbers of its own earlier segments, missing from the folder, whose
+    changes this one holds again; both are signed and sealed with the changes
+    (the chain of :class:`Segment`).
     """
     slot: dict[str, Any] = {"team": team_id, "dev": device_id, "seq": seq}
     if epoch != BASE_EPOCH:
         slot["epoch"] = epoch
-    payload = json.dumps({"format": FORMAT, **slot, "written_at": written_at,
+    chain: dict[str, Any] = {}
+    if prev is not None:
+        chain["prev"] = {"seq": prev[0], "digest": prev[1]}
+    if replaces:
+        chain["replaces"] = sorted(replaces)
+    payload = json.dumps({"format": FORMAT, **slot, **chain, "written_at": written_at,
                           "changes": changes}, ensure_ascii=False, separators=(",", ":"))
     packed = zlib.compress(payload.encode("utf-8", "surrogatepass"), 1)
     signed = bytes(signing_key.sign(packed))
     hint = json.dumps(slot).encode()
-    return (SEGMENT_MAGIC + hint + b"\n"
+    blob = (SEGMENT_MAGIC + hint + b"\n"
             + seal(subkey(key, "segments"), signed,
                    _epoch_aad("segment", team_id, epoch, device_id, seq)))
+    return blob, segment_digest(packed)
+
+
+def write_segment(key: bytes, signing_key: nacl.signing.SigningKey, team_id: str,
+                  device_id: str, seq: int, changes: list[dict[str, Any]],
+                  written_at: str, epoch: str = BASE_EPOCH, *,
+                  prev: tuple[int, str | None] | None = None,
+                  replaces: list[int] | None = None) -> bytes:
+    """The bytes of segment ``seq`` of ``device_id`` (:func:`build_segment` without
+    the digest)."""
+    return build_segment(key, signing_key, team_id, device_id, seq, changes, written_at,
+                         epoch, prev=prev, replaces=replaces)[0]
+
+
+def segment_digest(packed: bytes) -> str:
+    """The digest of a segment: over its signed, compressed payload (what removal
+    records list and the chain links to)."""
+    return hashlib.blake2b(packed, digest_size=12).hexdigest()
 
 
 @dataclass
@@ -416,14 +574,44 @@ class Segment:
     changes: list[dict[str, Any]]
     digest: str
     epoch: str = BASE_EPOCH
+    prev: tuple[int, str | None] | None = None
+    """The device's previous segment (number, digest or ``None`` when its writer did
+    not know it), as signed by the device; ``None`` for the first one and for
+    segments written before the chain existed."""
+    replaces: tuple[int, ...] = ()
+    """Numbers of the device's earlier segments, missing from the folder, whose
+    changes this segment holds again (its writer republished them)."""
+
+
+def _chain_of(payload: dict[str, Any], seq: int) -> tuple[tuple[int, str | None] | None,
+                                                          tuple[int, ...]]:
+    """The signed ``prev`` and ``replaces`` of a segment's payload (``ValueError`` if bad)."""
+    prev = None
+    link = payload.get("prev")
+    if link is not None:
+        number, digest = link["seq"], link["digest"]
+        if (type(number) is not int or not 0 < number < seq
+                or not (digest is None or type(digest) is str and len(digest) <= 64)):
+            raise ValueError("prev")
+        prev = (number, digest)
+    replaces = payload.get("replaces") or []
+    if (type(replaces) is not list or len(replaces) > MAX_ENTRIES
+            or not all(type(n) is int and 0 < n < seq for n in replaces)):
+        raise ValueError("replaces")
+    return prev, tuple(replaces)
 
 
 def open_segment(keys: bytes | dict[str, bytes], team_id: str, device_id: str, seq: int,
-                 blob: bytes, verify_key: bytes) -> Segment:
+                 blob: bytes, verify_key: bytes, *,
+                 check_digest: Callable[[str], None] | None = None) -> Segment:
     """Open segment ``seq`` found in ``devices/<device_id>/``; :class:`BadFile` if unusable.
 
     ``keys`` is the team key, or every epoch key this laptop has by epoch id;
     a segment of an epoch missing from it raises :class:`NoEpochKey`.
+    ``check_digest`` (given the segment's digest, once its signature holds and
+    before anything is decompressed or parsed) may refuse it by raising
+    :class:`BadFile`. Decompression and parsing are bounded
+    (:func:`careterm.team.folder.bounded_decompress`, :func:`~careterm.team.folder.loads_json`).
     """
     if not blob:
         raise BadFile("empty file (probably still arriving; will retry)")
@@ -433,7 +621,7 @@ def open_segment(keys: bytes | dict[str, bytes], team_id: str, device_id: str, s
             raise BadFile("incomplete file (probably still arriving; will retry)")
         raise BadFile("not a careterm segment")
     try:
-        hint = json.loads(blob[len(SEGMENT_MAGIC):newline])
+        hint = loads_json(blob[len(SEGMENT_MAGIC):newline])
         claimed = (str(hint["team"]), str(hint["dev"]), int(hint["seq"]))
         epoch = hint.get("epoch", BASE_EPOCH)
     except (ValueError, KeyError, TypeError, AttributeError):
@@ -457,8 +645,15 @@ def open_segment(keys: bytes | dict[str, bytes], team_id: str, device_id: str, s
     except (nacl.exceptions.BadSignatureError, ValueError) as exc:
         raise BadFile("signature does not match the device's registered key "
                       "(forged by another laptop?)") from exc
+    digest = segment_digest(packed)
+    if check_digest is not None:
+        check_digest(digest)
     try:
-        payload = json.loads(zlib.decompress(packed))
+        text = bounded_decompress(packed)
+    except UnsafeContent as exc:
+        raise BadFile(f"unreadable contents: {exc.reason}") from exc
+    try:
+        payload = loads_json(text)
         if payload.get("format") != FORMAT:
             raise BadFile("written by a newer careterm; update careterm to read it")
         if (payload.get("team"), payload.get("dev"), payload.get("seq"),
@@ -467,13 +662,14 @@ def open_segment(keys: bytes | dict[str, bytes], team_id: str, device_id: str, s
         changes = payload["changes"]
         if not isinstance(changes, list):
             raise ValueError("changes")
-    except (ValueError, KeyError, TypeError, AttributeError, zlib.error) as exc:
+        prev, replaces = _chain_of(payload, seq)
+    except (ValueError, KeyError, TypeError, AttributeError) as exc:
         raise BadFile("unreadable contents") from exc
     for change in changes:
         problem = change_problem(change, device_id)
         if problem:
             raise BadFile(f"holds a change careterm cannot use ({problem})")
-    return Segment(seq, changes, hashlib.blake2b(packed, digest_size=12).hexdigest(), epoch)
+    return Segment(seq, changes, digest, epoch, prev, replaces)
 
 
 @dataclass
@@ -497,6 +693,10 @@ class EpochRecord:
     """Devices registered at the time; later registrations under older keys are refused."""
     recipients: list[str]
     """Devices given the epoch key."""
+    devices: dict[str, Registration] = field(default_factory=dict)
+    """The registration (member, tag, verify key) of every device in :attr:`known`, as
+    the creator trusted it: laptops that join later use these, not the folder's copies
+    (empty in records of older careterm)."""
 
     @property
     def day(self) -> str:
@@ -513,7 +713,8 @@ class EpochRecord:
                 "removed": self.removed, "removed_member": self.removed_member,
                 "removed_tag": self.removed_tag, "max_seq": self.max_seq,
                 "digests": list(self.digests), "known": list(self.known),
-                "recipients": list(self.recipients)}
+                "recipients": list(self.recipients),
+                "devices": {d: reg.to_dict() for d, reg in self.devices.items()}}
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> EpochRecord:
@@ -522,9 +723,13 @@ class EpochRecord:
                      str(data["at"]), str(data["removed"]), str(data["removed_member"]),
                      str(data["removed_tag"]), int(data["max_seq"]),
                      [str(d) for d in data["digests"]], [str(d) for d in data["known"]],
-                     [str(d) for d in data["recipients"]])
+                     [str(d) for d in data["recipients"]],
+                     {str(d): Registration.from_dict(reg)
+                      for d, reg in (data.get("devices") or {}).items()})
         if parse_epoch_name(record.epoch) is None or not DEVICE_ID.match(record.removed):
             raise ValueError("bad epoch record")
+        if any(reg.device_id != d or not DEVICE_ID.match(d) for d, reg in record.devices.items()):
+            raise ValueError("bad pinned registration")
         return record
 
 
@@ -560,7 +765,7 @@ def open_epoch_key(signing_key: nacl.signing.SigningKey, team_id: str, epoch: st
     except (nacl.exceptions.BadSignatureError, ValueError) as exc:
         raise BadFile("not signed by the laptop that made this key epoch (forged?)") from exc
     try:
-        data = json.loads(body)
+        data = loads_json(body)
         if (data["team"], data["epoch"], data["device"]) != (team_id, epoch, device_id):
             raise BadFile("made for another team, epoch or device (moved?)")
         key = unb64(data["key"])
@@ -595,7 +800,7 @@ def open_epoch_record(epoch_key: bytes, team_id: str, epoch: str, blob: bytes,
     except (nacl.exceptions.BadSignatureError, ValueError) as exc:
         raise BadFile("not signed by the laptop that made this key epoch (forged?)") from exc
     try:
-        data = json.loads(body)
+        data = loads_json(body)
         if data.get("team") != team_id:
             raise ValueError("team")
         record = EpochRecord.from_dict(data)
@@ -632,7 +837,7 @@ def open_keyring(kek: bytes, team_id: str, envelope: KeyEnvelope,
                  blob: bytes) -> dict[str, dict[str, Any]]:
     """The epoch entries of a keyring; :class:`BadFile` if unusable."""
     try:
-        data = json.loads(unseal(subkey(kek, "keyring"), blob,
+        data = loads_json(unseal(subkey(kek, "keyring"), blob,
                                  _aad("keyring", team_id, envelope_fingerprint(envelope))))
         entries = data["epochs"]
         Epochs(b"\0" * 32, entries)  # validates every entry
@@ -655,6 +860,8 @@ class Epochs:
         self.keys: dict[str, bytes] = {BASE_EPOCH: team_key}
         self.records: dict[str, EpochRecord] = {}
         self.removals: dict[str, EpochRecord] = {}
+        self.pins: dict[str, EpochRecord] = {}
+        """Device id → the newest record pinning its registration."""
         for epoch, entry in (entries or {}).items():
             key = unb64(entry["key"])
             record = EpochRecord.from_dict(entry["record"])
@@ -669,6 +876,17 @@ class Epochs:
         earlier = self.removals.get(record.removed)
         if earlier is None or epoch_order(record.epoch) < epoch_order(earlier.epoch):
             self.removals[record.removed] = record
+        order = epoch_order(record.epoch)
+        for device_id in record.devices:
+            held = self.pins.get(device_id)
+            if held is None or epoch_order(held.epoch) < order:
+                self.pins[device_id] = record
+
+    def pinned(self, device_id: str) -> tuple[Registration, EpochRecord] | None:
+        """The registration of ``device_id`` the newest key epoch recorded, with that
+        epoch's record; ``None`` when no epoch names the device."""
+        record = self.pins.get(device_id)
+        return (record.devices[device_id], record) if record is not None else None
 
     def entries(self) -> dict[str, dict[str, Any]]:
         """The form kept in the store's meta and in keyrings."""
@@ -788,4 +1006,22 @@ def change_problem(change: Any, device_id: str) -> str | None:
         return "bad note"
     elif op == "ack" and data.get("via") is not None and type(data["via"]) is not str:
         return "bad acknowledgement"
+    return None
+
+
+def borrowed_name(changes: list[dict[str, Any]], member: str) -> str | None:
+    """The member name a change of ``changes`` claims (its ``by``, or the ``created_by``
+    of its data) other than ``member``, the registered member of the laptop that
+    signed them; ``None`` when every change speaks for that laptop's member.
+
+    A signature proves which laptop wrote a change, not whose name it carries:
+    without this, a member could write notes "by" the team lead on every laptop.
+    """
+    for change in changes:
+        if change["by"] != member:
+            return change["by"]
+        data = change.get("data")
+        if data and "created_by" in data and data["created_by"] not in (None, member):
+            created_by = data["created_by"]
+            return created_by if type(created_by) is str else repr(created_by)
     return None

@@ -26,10 +26,51 @@ registered, under a key the removed laptop has, after it was removed is
 refused; both are named in the report with the reason, on every sync. A
 file refused for want of a key is read again once a key is learnt.
 
+A device's registration is the one the newest key epoch's signed record
+pinned for it, when there is one (a laptop that joined after the removal has
+no earlier sighting to go by); otherwise the first one seen. A folder copy
+that differs from the recorded one is refused and named on every sync, and
+files signed with its key fail their signature check.
+
+Reading: the folder is someone else's input. Every read goes through
+:mod:`careterm.team.folder`: only regular files, no link below the folder
+followed (a device folder or a segment that is a link is named and skipped,
+and this laptop's own folder replaced by a link is warned about and never
+written through: its changes wait on the laptop), nothing that can block (a
+FIFO is refused before it is opened), a size cap per kind of file, bounded
+decompression and JSON. Every refusal names the file, is skipped, and never
+stops the sync. A removed laptop's file is refused by its digest before
+anything in it is decompressed. A change must speak for the laptop that
+signed it: a change whose member (``by``, or ``created_by`` in its data)
+is not the signing laptop's registered member is refused with its file.
+The store is locked only to read its changes and to store what was merged,
+never while the folder is read (a hung read must not stop capturing).
+
+Nothing published may vanish unnoticed. Each segment names, signed and sealed
+with its changes, the device's previous segment (number and digest) and the
+numbers of its own earlier segments it *replaces*. Each laptop remembers,
+per device, the highest number it merged and its digest, and the numbers a
+chain named that never arrived. On every sync, until resolved, it warns
+naming the laptop and the numbers: a gap (file 3 names file 2 as its
+predecessor, and 2 is not there), a device folder put back to an older copy
+(its newest file is below what was merged) or gone, and, once, a chain that
+follows another file than the one merged (a restored or cloned laptop). The
+later files are merged meanwhile. The writer resolves it: each sync it
+checks its own folder against the files it remembers publishing (with the
+numbers of the changes each held) and publishes the changes of every missing
+one again in its next segment, which names them as replaced (change ids make
+re-adding harmless). Honest limits: a file nobody read yet and that no later
+file names is noticed only by its writer; a laptop whose store went back to
+an older copy cannot republish changes it no longer has (it says so); a
+planted file under a higher number can hide a rollback from the readers
+(the writer still republishes).
+
 What this laptop has published and read is kept in ``sync-state.ct`` in the
 home (sealed with the team key): per device, the sequence numbers already
-merged. A sync lists the device folders and reads only files not merged
-yet, so a sync with nothing new reads no segment bodies and writes nothing.
+merged and the head of its chain; for this laptop, each file it published
+(its digest and the numbers of the changes it held). A sync lists the device
+folders and reads only files not merged yet, so a sync with nothing new
+reads no segment bodies and writes nothing.
 The state is saved only after the merged changes are stored, so a crash in
 between just reads those files again next time (adding nothing twice).
 Every file, in the home or the shared folder, is written by
@@ -48,7 +89,7 @@ from __future__ import annotations
 
 import contextlib
 import json
-import os
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -61,7 +102,29 @@ from careterm.core.textsafe import visible
 from careterm.errors import CaretermError, InvalidInput, StoreExists
 from careterm.store.crypto import Unsealable, seal, subkey, unseal
 from careterm.store.files import atomic_write, create_new
-from careterm.store.store import Store, has_store, home_lock, read_envelope, write_shared_hint
+from careterm.store.store import (
+    Store,
+    StoreLocked,
+    has_store,
+    home_lock,
+    read_team_envelope,
+    write_shared_hint,
+)
+from careterm.team.folder import (
+    EPOCH_KEY_CAP,
+    EPOCH_RECORD_CAP,
+    HEADER_CAP,
+    KEYRING_CAP,
+    REGISTRATION_CAP,
+    SEGMENT_CAP,
+    Entry,
+    FileMissing,
+    ReadFailed,
+    UnsafeFile,
+    list_dir,
+    read_regular,
+    stat_regular,
+)
 from careterm.team.segments import (
     BASE_EPOCH,
     DEVICE_ID,
@@ -82,6 +145,8 @@ from careterm.team.segments import (
     SyncProblem,
     TeamHeader,
     b64,
+    borrowed_name,
+    build_segment,
     epoch_number,
     epoch_order,
     is_temp_name,
@@ -96,7 +161,6 @@ from careterm.team.segments import (
     seal_registration,
     segment_name,
     unb64,
-    write_segment,
 )
 
 __all__ = [
@@ -156,6 +220,10 @@ class SyncReport:
 
     published_changes: int = 0
     published_file: str | None = None
+    republished: list[int] = field(default_factory=list)
+    """Numbers of this laptop's own files found missing from the folder, whose changes
+    it published again (in :attr:`published_file`)."""
+    republished_changes: int = 0
     received_changes: int = 0
     new_reports: dict[str, list[str]] = field(default_factory=dict)
     """member → ids of reports that were new to this laptop."""
@@ -193,6 +261,10 @@ class SyncReport:
                        "from the team: this laptop now writes with the new key")
         if self.published_changes:
             out.append(f"sent {_count(self.published_changes, 'change')}")
+        if self.republished:
+            out.append(f"this laptop's {_files(self.republished)} missing from the shared "
+                       "folder (deleted, or an older copy of the folder put back): published "
+                       f"{_count(self.republished_changes, 'change')} again")
         for member, ids_ in sorted(self.new_reports.items()):
             out.append(f"{_count(len(ids_), 'new report')} from {member or 'someone'}: "
                        f"{_id_list(ids_)}")
@@ -214,6 +286,21 @@ def _count(n: int, noun: str) -> str:
     return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
 
 
+def _numbered(numbers: list[int], limit: int = 6) -> str:
+    """``file 3`` / ``files 2, 4 and 5`` (for one-line messages)."""
+    if len(numbers) == 1:
+        return f"file {numbers[0]}"
+    shown = [str(n) for n in numbers[:limit]]
+    if len(numbers) > limit:
+        return f"files {', '.join(shown)} and {len(numbers) - limit} more"
+    return f"files {', '.join(shown[:-1])} and {shown[-1]}"
+
+
+def _files(numbers: list[int]) -> str:
+    """``file 3 was`` / ``files 2, 4 and 5 were``."""
+    return f"{_numbered(numbers)} {'was' if len(numbers) == 1 else 'were'}"
+
+
 def _id_list(items: list[str], limit: int = 6) -> str:
     shown = ", ".join(items[:limit])
     return shown + (f" and {len(items) - limit} more" if len(items) > limit else "")
@@ -226,6 +313,17 @@ def _ranges(numbers: set[int]) -> list[list[int]]:
             out[-1][1] = n
         else:
             out.append([n, n])
+    return out
+
+
+def _merged(ranges: list[list[int]]) -> list[list[int]]:
+    """``ranges`` (inclusive ``[lo, hi]``) sorted, overlapping or touching ones joined."""
+    out: list[list[int]] = []
+    for lo, hi in sorted(ranges):
+        if out and lo <= out[-1][1] + 1:
+            out[-1][1] = max(out[-1][1], hi)
+        else:
+            out.append([lo, hi])
     return out
 
 
@@ -244,6 +342,27 @@ class _DeviceState:
     reg_stat: list[int] | None = None
     reg_epoch: str = BASE_EPOCH
     """The key epoch the pinned registration was sealed in."""
+    top: int = 0
+    """The highest number of the device's files merged here (the head of its chain)."""
+    top_digest: str | None = None
+    """The digest of file :attr:`top` (``None`` when it was merged before the chain)."""
+    missing: dict[int, int] = field(default_factory=dict)
+    """Files the device's chain says it wrote, not found in its folder: number → the
+    number of the file that names it as its predecessor. Warned about every sync."""
+
+    def chain_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"top": self.top} if self.top else {}
+        if self.top_digest:
+            out["top_digest"] = self.top_digest
+        if self.missing:
+            out["missing"] = {str(n): after for n, after in sorted(self.missing.items())}
+        return out
+
+    def load_chain(self, entry: dict[str, Any]) -> None:
+        self.top = int(entry.get("top", max(self.seqs, default=0)))
+        digest = entry.get("top_digest")
+        self.top_digest = digest if isinstance(digest, str) else None
+        self.missing = {int(n): int(after) for n, after in (entry.get("missing") or {}).items()}
 
 
 class _State:
@@ -259,8 +378,29 @@ class _State:
                                              set(entry.get("names", [])),
                                              entry.get("reg"), entry.get("reg_stat"),
                                              str(entry.get("reg_epoch", BASE_EPOCH)))
+        for dev, entry in (data.get("devices") or {}).items():
+            self.devices[dev].load_chain(entry)
         self.failed: dict[str, list[Any]] = dict(data.get("failed") or {})
+        self.published_digest: str | None = data.get("published_digest")
+        self.own: dict[int, tuple[str | None, list[list[int]]]] = {
+            int(seq): (digest, [[int(lo), int(hi)] for lo, hi in ranges])
+            for seq, digest, ranges in data.get("own") or []}
+        """This laptop's files in the folder: number → (digest, ranges of the numbers of
+        its own changes each holds), to publish them again should one go missing."""
+        self.own_unknown = "own" not in data and self.published_seq > 0
+        """Published before files were remembered one by one: see :meth:`remember_own`."""
         self.dirty = False
+
+    def remember_own(self, device_id: str) -> None:
+        """Remember the files this laptop published before its files were remembered one
+        by one: each may hold any change it had published then."""
+        if not self.own_unknown:
+            return
+        ranges = [[1, self.published_change_seq]] if self.published_change_seq else []
+        for seq in {*self.device(device_id).seqs, self.published_seq}:
+            self.own.setdefault(seq, (None, ranges))
+        self.own_unknown = False
+        self.dirty = True
 
     def device(self, device_id: str) -> _DeviceState:
         if device_id not in self.devices:
@@ -284,9 +424,13 @@ class _State:
             "devices": {dev: {"seqs": _ranges(e.seqs), "names": sorted(e.names),
                               "reg": e.reg, "reg_stat": e.reg_stat,
                               **({"reg_epoch": e.reg_epoch} if e.reg_epoch != BASE_EPOCH
-                                 else {})}
+                                 else {}),
+                              **e.chain_dict()}
                         for dev, e in self.devices.items()},
             "failed": self.failed,
+            **({"published_digest": self.published_digest} if self.published_digest else {}),
+            **({} if self.own_unknown else {"own": [[seq, digest, ranges] for seq, (
+                digest, ranges) in sorted(self.own.items())]}),
         }
 
 
@@ -339,6 +483,42 @@ def _folder_error(folder: Path, exc: OSError) -> SyncFolderUnavailable:
     return SyncFolderUnavailable(folder, exc.strerror or str(exc))
 
 
+def _refused(folder: Path, rel: str, exc: UnsafeFile) -> SyncFolderUnavailable:
+    """A folder every sync needs (``devices``, ``epochs``) that could not be listed."""
+    return SyncFolderUnavailable(folder, f"{rel}: {exc.reason}")
+
+
+def _why(exc: UnsafeFile) -> str:
+    """Why a file of the shared folder was skipped, for the report."""
+    return f"{exc.reason}; will retry" if exc.retry else exc.reason
+
+
+def _cap_for(name: str) -> int:
+    """The size cap of a file of the shared folder, by its kind (its name)."""
+    if name.endswith(".seg"):
+        return SEGMENT_CAP
+    if name == REGISTRATION_FILE:
+        return REGISTRATION_CAP
+    if name == EPOCH_RECORD_FILE:
+        return EPOCH_RECORD_CAP
+    if name.endswith(".key"):
+        return EPOCH_KEY_CAP
+    if name.endswith(".ring"):
+        return KEYRING_CAP
+    return HEADER_CAP
+
+
+def _there(path: Path, root: Path) -> bool:
+    """Whether anything is at ``path`` (below ``root``), nothing followed."""
+    try:
+        stat_regular(path, root=root)
+    except FileMissing:
+        return False
+    except UnsafeFile:
+        return True
+    return True
+
+
 def signing_key_of(store: Store) -> nacl.signing.SigningKey:
     """This laptop's key for signing what it writes to the shared folder."""
     seed = store.meta.get(META_SIGNING_KEY)
@@ -352,7 +532,8 @@ def _registration_of(store: Store, signing_key: nacl.signing.SigningKey) -> Regi
                         bytes(signing_key.verify_key))
 
 
-def _register(folder: Path, epochs: Epochs, team_id: str, reg: Registration) -> None:
+def _register(folder: Path, epochs: Epochs, team_id: str, reg: Registration,
+              signing_key: nacl.signing.SigningKey) -> None:
     """Create this device's folder and registration unless they exist.
 
     A new registration is sealed under the newest key epoch this laptop has.
@@ -364,7 +545,8 @@ def _register(folder: Path, epochs: Epochs, team_id: str, reg: Registration) -> 
         if not path.exists():
             epoch = epochs.current
             with contextlib.suppress(FileExistsError):
-                create_new(path, seal_registration(epochs.keys[epoch], team_id, reg, epoch),
+                create_new(path, seal_registration(epochs.keys[epoch], team_id, reg, epoch,
+                                                   signing_key=signing_key),
                            mode=SHARED_FILE_MODE)
     except OSError as exc:
         raise _folder_error(folder, exc) from exc
@@ -413,7 +595,7 @@ def init_shared(store: Store, shared_dir: Path) -> None:
                              "team; it was left as it is. Choose an empty folder, or join "
                              "that team with 'careterm join'")
     if header is None:
-        header = TeamHeader.build(team_id, read_envelope(store.home), key,
+        header = TeamHeader.build(team_id, read_team_envelope(store.home), key,
                                   store.meta.get("team", ""))
         try:
             create_new(folder / HEADER_FILE, header.to_bytes(), mode=SHARED_FILE_MODE)
@@ -428,7 +610,8 @@ def init_shared(store: Store, shared_dir: Path) -> None:
     seed = store.meta.get(META_SIGNING_KEY)
     signing_key = (nacl.signing.SigningKey(unb64(seed)) if seed
                    else nacl.signing.SigningKey.generate())
-    _register(folder, epochs_of(store), team_id, _registration_of(store, signing_key))
+    _register(folder, epochs_of(store), team_id, _registration_of(store, signing_key),
+              signing_key)
     store.update_meta(**{META_SHARED_DIR: str(folder),
                          META_SIGNING_KEY: b64(bytes(signing_key))})
     write_shared_hint(store.home, folder)
@@ -438,18 +621,19 @@ def _registered(folder: Path, keys: dict[str, bytes], team_id: str) -> list[Regi
     """Every readable registration in the folder."""
     found = []
     try:
-        entries = list(os.scandir(folder / DEVICES_DIR))
-    except FileNotFoundError:
+        entries = list_dir(folder / DEVICES_DIR, root=folder)
+    except FileMissing:
         return []
-    except OSError as exc:
-        raise _folder_error(folder, exc) from exc
+    except UnsafeFile as exc:
+        raise _refused(folder, DEVICES_DIR, exc) from None
     for entry in entries:
-        if not DEVICE_ID.match(entry.name):
+        if not entry.is_dir or not DEVICE_ID.match(entry.name):
             continue
         try:
-            blob = (Path(entry.path) / REGISTRATION_FILE).read_bytes()
+            blob = read_regular(folder / DEVICES_DIR / entry.name / REGISTRATION_FILE,
+                                root=folder, limit=REGISTRATION_CAP)
             found.append(open_registration_at(keys, team_id, entry.name, blob)[0])
-        except (OSError, BadFile):
+        except (UnsafeFile, BadFile):
             continue
     return found
 
@@ -469,8 +653,9 @@ def join(home: Path, shared_dir: Path, member: str, passphrase: str) -> Store:
                              "set it up with 'careterm init --shared' on a laptop of the team")
     if has_store(home):
         raise StoreExists(home)
+    header.check_stretching(folder)
     kek = header.envelope.derive(passphrase)
-    key = header.envelope.unwrap_with(kek)
+    key = header.envelope.unwrap_with(kek)  # also authenticates the limits and newest epoch
     if not header.check_key(key):
         raise NotATeamFolder(f"{folder / HEADER_FILE} failed its key check (damaged or "
                              "tampered with); nothing was written")
@@ -483,23 +668,25 @@ def join(home: Path, shared_dir: Path, member: str, passphrase: str) -> Store:
                             META_SIGNING_KEY: b64(bytes(signing_key))}
     if entries:
         meta[META_EPOCHS] = entries
+    # The key file wraps at this laptop's own limits, never the header's.
     store = Store.create(home, passphrase, member=member, team=header.team_name(key),
-                         envelope=header.envelope, data_key=key, meta=meta)
+                         data_key=key, meta=meta)
     write_shared_hint(home, folder)
     with contextlib.suppress(SyncFolderUnavailable):
         # The folder went away just now: the first sync registers this laptop instead.
-        _register(folder, epochs, header.team_id, _registration_of(store, signing_key))
+        _register(folder, epochs, header.team_id, _registration_of(store, signing_key),
+                  signing_key)
     return store
 
 
 def epoch_names(folder: Path) -> list[str]:
     """The key epochs in the folder (after epoch 0), oldest first."""
     try:
-        names = os.listdir(folder / EPOCHS_DIR)
-    except FileNotFoundError:
+        names = [entry.name for entry in list_dir(folder / EPOCHS_DIR, root=folder)]
+    except FileMissing:
         return []
-    except OSError as exc:
-        raise _folder_error(folder, exc) from exc
+    except UnsafeFile as exc:
+        raise _refused(folder, EPOCHS_DIR, exc) from None
     return sorted((n for n in names if parse_epoch_name(n)), key=epoch_order)
 
 
@@ -509,20 +696,39 @@ def _joining_keyring(folder: Path, header: TeamHeader, kek: bytes) -> dict[str, 
     The keyring is sealed under the passphrase of the current header, which a
     removed laptop does not know; without it, joining is refused (a laptop that
     could not read the team's newer files, nor be trusted by the others, would
-    only confuse).
+    only confuse). The header binds the team's newest epoch to its wrapped key
+    (checked by the unwrap before this is called), so deleting ``epochs/`` and
+    ``keyrings/`` cannot make a joiner fall back to a key a removed laptop has.
     """
-    if not epoch_names(folder):
+    try:
+        newest = header.newest_epoch()
+    except (ValueError, KeyError, TypeError, AttributeError):
+        raise NotATeamFolder(f"{folder / HEADER_FILE} names the team's newest key in a way "
+                             "careterm cannot read (written by a newer careterm?); nothing "
+                             "was written") from None
+    needed = newest not in (None, BASE_EPOCH)
+    if not needed and not epoch_names(folder):
         return {}
     path = folder / KEYRINGS_DIR / keyring_name(header.envelope)
+    entries = None
+    problem = "is not there"
     try:
-        blob = path.read_bytes()
-    except OSError:
-        blob = None
-    if blob is not None:
-        try:
-            return open_keyring(kek, header.team_id, header.envelope, blob)
-        except BadFile:
-            pass
+        blob = read_regular(path, root=folder, limit=KEYRING_CAP)
+        entries = open_keyring(kek, header.team_id, header.envelope, blob)
+    except UnsafeFile as exc:
+        if not isinstance(exc, FileMissing):
+            problem = f"was not read: {exc.reason}"
+    except BadFile as exc:
+        problem = f"cannot be used: {exc}"
+    if newest is not None and needed and (entries is None or newest not in entries):
+        if entries is not None:
+            problem = "does not hold it"
+        raise NotATeamFolder(
+            f"the team's newest key (epoch {epoch_number(newest)}) is missing from the shared "
+            f"folder ({KEYRINGS_DIR}/{path.name} {problem}); ask a team member to run "
+            "'careterm passphrase' or 'careterm revoke' again; nothing was written")
+    if entries is not None:
+        return entries
     raise NotATeamFolder("this team removed a laptop, and the keys of the files written "
                          f"since are not in {folder / KEYRINGS_DIR} for this passphrase "
                          "(not arrived yet, or the passphrase was changed by an older "
@@ -586,8 +792,8 @@ class _Sync:
         epoch_dir = self.folder / EPOCHS_DIR / name
         key_path = epoch_dir / f"{self.me}.key"
         record_path = epoch_dir / EPOCH_RECORD_FILE
-        if not key_path.exists():
-            if record_path.exists():
+        if not _there(key_path, self.folder):
+            if _there(record_path, self.folder):
                 self.report.warnings.append(
                     f"this laptop was not given the key of epoch {epoch_number(name)} "
                     f"({rel}): if it was removed from the team, files written since cannot "
@@ -600,9 +806,13 @@ class _Sync:
                                              "arrived yet; left for the next sync"))
             return False
         try:
-            key_st, record_st = key_path.stat(), record_path.stat()
-        except OSError:
+            key_st = stat_regular(key_path, root=self.folder, limit=EPOCH_KEY_CAP)
+            record_st = stat_regular(record_path, root=self.folder, limit=EPOCH_RECORD_CAP)
+        except FileMissing:
             return False  # the record is still arriving
+        except UnsafeFile as exc:
+            self.report.skipped.append((rel, _why(exc)))
+            return False
         stat = [key_st.st_size + record_st.st_size, key_st.st_mtime_ns + record_st.st_mtime_ns]
         failed = self.state.failed.get(rel)
         if failed and failed[:2] == stat and failed[3:] == self.mark:
@@ -632,31 +842,67 @@ class _Sync:
 
     # -- publishing
 
-    def publish(self, changes: list[dict[str, Any]]) -> None:
-        """Write this device's changes not published yet as one new segment."""
+    def own_folder(self) -> list[Entry] | None:
+        """The entries of this laptop's own folder (``[]`` when it is not made yet), or
+        ``None`` when it must not be written to: something else (a link to elsewhere, a
+        file) took its place. That is warned about, naming the folder, every sync:
+        nothing is written through it, and this laptop's changes wait on it."""
+        rel = f"{DEVICES_DIR}/{self.me}"
+        try:
+            return list_dir(self.devices_dir / self.me, root=self.folder)
+        except FileMissing:
+            return []
+        except ReadFailed as exc:
+            raise _refused(self.folder, rel, exc) from None
+        except UnsafeFile as exc:
+            self.report.warnings.append(
+                f"this laptop's own folder {rel} in the shared folder was not used "
+                f"({exc.reason}): nothing was published or written there, and this "
+                "laptop's changes wait on it. Remove what took the folder's place; the next "
+                "sync makes the folder again and publishes everything anew")
+            return None
+
+    def publish(self, changes: list[dict[str, Any]], listing: list[Entry]) -> None:
+        """Write this device's changes not published yet, and again those of its own
+        files gone from its folder (``listing``), as one new segment.
+
+        The segment is chained to this device's previous one (its number and digest)
+        and names the files it replaces, so the other laptops can tell a file was lost
+        and that it came back.
+        """
         state, me = self.state, self.me
+        state.remember_own(me)
+        seqs: list[int] = []
+        here: set[int] = set()
+        for item in listing:
+            parsed = parse_segment_name(item.name)
+            if parsed:
+                seqs.append(parsed[0])
+                if parsed[1] and item.is_file:
+                    here.add(parsed[0])
         own: list[dict[str, Any]] = []
-        top = state.published_change_seq
-        for change in changes:
-            if change["dev"] == me:
-                number = int(change["cid"].rpartition(":")[2])
-                if number > state.published_change_seq:
-                    own.append(change)
-                    top = max(top, number)
-        if not own:
+        redo: list[dict[str, Any]] = []
+        numbers = [(int(change["cid"].rpartition(":")[2]), change) for change in changes
+                   if change["dev"] == me]
+        top = max([state.published_change_seq, *(n for n, _ in numbers)])
+        gone = sorted(seq for seq in state.own if seq not in here)
+        replaces, redo_ranges = self._republishable(gone, top)
+        for number, change in numbers:
+            if number > state.published_change_seq:
+                own.append(change)
+            elif redo_ranges and any(lo <= number <= hi for lo, hi in redo_ranges):
+                redo.append(change)
+        if not own and not replaces:
             return
         my_dir = self.devices_dir / me
-        try:
-            names = os.listdir(my_dir)
-        except OSError as exc:
-            raise _folder_error(self.folder, exc) from exc
-        self._clean_own_temp_files(my_dir, names)
-        seqs = [p[0] for p in map(parse_segment_name, names) if p]
+        self._clean_own_temp_files(my_dir, [item.name for item in listing])
         seq = max([state.published_seq, *seqs]) + 1
         epoch = self.epochs.current
+        prev = (state.published_seq, state.published_digest) if state.published_seq else None
         while True:
-            blob = write_segment(self.epochs.keys[epoch], self.signing_key, self.team_id, me,
-                                 seq, own, clock.now().isoformat(), epoch)
+            blob, digest = build_segment(
+                self.epochs.keys[epoch], self.signing_key, self.team_id, me, seq, redo + own,
+                clock.now().isoformat(), epoch, prev=prev, replaces=replaces)
             try:
                 create_new(my_dir / segment_name(seq), blob, mode=SHARED_FILE_MODE)
                 break
@@ -664,12 +910,42 @@ class _Sync:
                 seq += 1  # a file of this slot arrived meanwhile (a cloned laptop?)
             except OSError as exc:
                 raise _folder_error(self.folder, exc) from exc
-        state.published_seq = seq
+        ranges = _merged([*redo_ranges, *([[state.published_change_seq + 1, top]] if own else [])])
+        for number in replaces:
+            del state.own[number]
+        state.own[seq] = (digest, ranges)
+        state.published_seq, state.published_digest = seq, digest
         state.published_change_seq = top
         state.device(me).seqs.add(seq)
         state.dirty = True
         self.report.published_changes = len(own)
+        self.report.republished = replaces
+        self.report.republished_changes = len(redo)
         self.report.published_file = f"{DEVICES_DIR}/{me}/{segment_name(seq)}"
+
+    def _republishable(self, gone: list[int], top: int) -> tuple[list[int], list[list[int]]]:
+        """Of this laptop's files ``gone`` from its folder, those whose changes it still
+        has (all numbered up to ``top``) and the ranges of those changes' numbers. The
+        others (the store went back to an older copy since) are warned about, once."""
+        replaces: list[int] = []
+        ranges: list[list[int]] = []
+        lost: list[int] = []
+        for seq in gone:
+            held = self.state.own[seq][1]
+            if all(hi <= top for _, hi in held):
+                replaces.append(seq)
+                ranges.extend(held)
+            else:
+                lost.append(seq)
+        if lost:
+            for seq in lost:
+                del self.state.own[seq]
+            self.state.dirty = True
+            self.report.warnings.append(
+                f"this laptop's {_files(lost)} missing from the shared folder, and this "
+                "laptop no longer has all their changes (its store went back to an older "
+                "copy): laptops that read them before keep them")
+        return replaces, ranges
 
     @staticmethod
     def _clean_own_temp_files(my_dir: Path, names: list[str]) -> None:
@@ -682,32 +958,63 @@ class _Sync:
     # -- reading
 
     def read_all(self) -> None:
-        """Read every device's files not merged yet."""
+        """Read every device's files not merged yet (device folders only: a link or
+        anything else in a device folder's place is named and not followed)."""
         try:
-            entries = sorted(e.name for e in os.scandir(self.devices_dir) if e.is_dir())
-        except OSError as exc:
-            raise _folder_error(self.folder, exc) from exc
-        for device_id in entries:
-            if DEVICE_ID.match(device_id):
-                self.read_device(device_id)
+            entries = list_dir(self.devices_dir, root=self.folder)
+        except UnsafeFile as exc:
+            raise _refused(self.folder, DEVICES_DIR, exc) from None
+        seen: set[str] = set()
+        for item in entries:
+            if not DEVICE_ID.match(item.name):
+                continue
+            seen.add(item.name)
+            if item.is_dir:
+                self.read_device(item.name)
+            elif item.name != self.me:  # this laptop's own: warned about by own_folder()
+                self.report.skipped.append((f"{DEVICES_DIR}/{item.name}",
+                                            item.problem("folder") or "not a folder"))
+        self._check_gone_devices(seen)
+
+    def _check_gone_devices(self, seen: set[str]) -> None:
+        """Warn about laptops whose whole folder left the shared folder after this laptop
+        read some of their files (a removed laptop's may go)."""
+        for device_id, entry in self.state.devices.items():
+            if (device_id in seen or device_id == self.me or not entry.top
+                    or self.epochs.removal(device_id) is not None or self.distrust(device_id)):
+                continue
+            self.report.warnings.append(
+                f"the folder of {self._who(device_id, entry)} is gone from the shared "
+                f"folder: this laptop had read its files up to file {entry.top}. Files it "
+                "published may be missing on laptops that had not read them; they come "
+                "back when that laptop syncs again")
+
+    @staticmethod
+    def _who(device_id: str, entry: _DeviceState, reg: Registration | None = None) -> str:
+        member = reg.member if reg is not None else (entry.reg or {}).get("member")
+        return f"{member or 'an unnamed member'}'s laptop (device {device_id[:8]})"
 
     def _rel(self, device_id: str, name: str) -> str:
         return f"{DEVICES_DIR}/{device_id}/{name}"
 
     def registration(self, device_id: str, has_files: bool) -> Registration | None:
-        """The device's registration: pinned from the first sighting."""
+        """The device's registration: the one the newest key epoch recorded, else the
+        first one seen (pinned from the first sighting)."""
         if device_id == self.me:
             return _registration_of(self.store, self.signing_key)
+        pinned = self.epochs.pinned(device_id)
+        if pinned is not None:
+            return self._recorded_registration(device_id, *pinned)
         entry = self.state.device(device_id)
         path = self.devices_dir / device_id / REGISTRATION_FILE
         rel = self._rel(device_id, REGISTRATION_FILE)
         try:
-            st = path.stat()
+            st = stat_regular(path, root=self.folder, limit=REGISTRATION_CAP)
             stat = [st.st_size, st.st_mtime_ns]
-        except FileNotFoundError:
+        except FileMissing:
             stat = None
-        except OSError as exc:
-            self.report.skipped.append((rel, f"could not be read ({exc.strerror}); will retry"))
+        except UnsafeFile as exc:
+            self.report.skipped.append((rel, _why(exc)))
             stat = None
         if entry.reg is not None and (stat is None or stat == entry.reg_stat):
             return Registration.from_dict(entry.reg)
@@ -747,13 +1054,69 @@ class _Sync:
         self.state.dirty = True
         return reg
 
-    def _read_bytes(self, path: Path, rel: str, stat: list[int] | None) -> bytes | None:
+    def _recorded_registration(self, device_id: str, reg: Registration,
+                               record: EpochRecord) -> Registration:
+        """``reg``, which a key epoch's signed record pinned for ``device_id``: the
+        folder's copy is only compared with it (once per change of the file), and a
+        different one is refused and named on every sync."""
+        entry = self.state.device(device_id)
+        recorded = reg.to_dict()
+        if entry.reg != recorded:
+            if entry.reg is not None:
+                self.report.warnings.append(
+                    f"the registration of device {device_id[:8]} ({entry.reg.get('member')}) "
+                    f"this laptop trusted differs from the one {record.by_member}'s laptop "
+                    f"recorded at key epoch {epoch_number(record.epoch)} ({record.day}); "
+                    "careterm trusts the recorded one from now on")
+            entry.reg, entry.reg_stat = recorded, None
+            self.state.dirty = True
+        path = self.devices_dir / device_id / REGISTRATION_FILE
+        rel = self._rel(device_id, REGISTRATION_FILE)
         try:
-            blob = path.read_bytes()
-        except FileNotFoundError:
+            st = stat_regular(path, root=self.folder, limit=REGISTRATION_CAP)
+        except FileMissing:
+            return reg  # the recorded one is enough
+        except UnsafeFile as exc:
+            self.report.skipped.append((rel, _why(exc)))
+            return reg
+        stat = [st.st_size, st.st_mtime_ns]
+        if stat == entry.reg_stat:
+            return reg
+        failed = self.state.failed.get(rel)
+        if failed and failed[:2] == stat and failed[3:] == self.mark:
+            self.report.skipped.append((rel, failed[2]))  # unchanged since: not read again
+            return reg
+        blob = self._read_bytes(path, rel, stat)
+        if blob is None:
+            return reg
+        try:
+            found = open_registration_at(self.epochs.keys, self.team_id, device_id, blob)[0]
+            if found != reg:
+                raise BadFile(
+                    f"does not match the registration {record.by_member}'s laptop recorded "
+                    f"for device {device_id[:8]} ({reg.member}, tag {reg.tag}) at key epoch "
+                    f"{epoch_number(record.epoch)} ({record.day}): replaced in the shared "
+                    "folder? careterm keeps the recorded one, and files signed with another "
+                    "key are refused")
+        except BadFile as exc:
+            self._failed(rel, stat, str(exc))
+            return reg
+        self.state.failed.pop(rel, None)
+        entry.reg_stat = stat
+        self.state.dirty = True
+        return reg
+
+    def _read_bytes(self, path: Path, rel: str, stat: list[int] | None,
+                    limit: int | None = None) -> bytes | None:
+        """The bytes of a file of the shared folder, or ``None`` (named in the report
+        unless it is simply not there): only a regular file, no link followed, at most
+        ``limit`` (by default the cap of its kind) bytes; never blocks."""
+        try:
+            blob = read_regular(path, root=self.folder, limit=limit or _cap_for(path.name))
+        except FileMissing:
             return None
-        except OSError as exc:
-            self.report.skipped.append((rel, f"could not be read ({exc.strerror}); will retry"))
+        except UnsafeFile as exc:
+            self.report.skipped.append((rel, _why(exc)))
             return None
         self.report.files_read += 1
         self.report.bytes_read += len(blob)
@@ -767,27 +1130,33 @@ class _Sync:
             self.state.dirty = True
 
     def read_device(self, device_id: str) -> None:
-        """Read the new files of one device folder."""
+        """Read the new files of one device folder (regular files only: anything else
+        under a segment's name is named and skipped), then check its chain."""
         device_dir = self.devices_dir / device_id
         try:
-            names = os.listdir(device_dir)
-        except FileNotFoundError:
+            listing = list_dir(device_dir, root=self.folder)
+        except FileMissing:
             return
-        except OSError as exc:
-            self.report.skipped.append((f"{DEVICES_DIR}/{device_id}",
-                                        f"could not be listed ({exc.strerror}); will retry"))
+        except UnsafeFile as exc:
+            self.report.skipped.append((f"{DEVICES_DIR}/{device_id}", _why(exc)))
             return
+        names = [item.name for item in listing]
         entry = self.state.device(device_id)
         files: list[tuple[int, str, bool]] = []
         pending: list[tuple[int, str, bool]] = []
         merged_seqs, merged_names = entry.seqs, entry.names
-        for name in names:
+        for item in listing:
+            name = item.name
             parsed = parse_segment_name(name)
             if parsed is None:
                 if is_temp_name(name):
                     self.report.in_transit += 1
                 continue
             seq, canonical = parsed
+            if not item.is_file:  # a FIFO, a link to /dev/zero…: never opened
+                self.report.skipped.append((self._rel(device_id, name),
+                                            item.problem() or "not a regular file"))
+                continue
             files.append((seq, name, canonical))
             if not (seq in merged_seqs if canonical else name in merged_names):
                 pending.append((seq, name, canonical))
@@ -802,22 +1171,101 @@ class _Sync:
                 return
             self.report.peers.append(
                 self._peer(device_id, reg, device_dir, max(files) if files else None, len(files)))
-        if not pending or reg is None:
+        if reg is None:
             return
         removal = self.epochs.removal(device_id)
-        opened: dict[int, dict[str, str]] = {}  # seq → digest → file name
-        for seq, name, canonical in pending:
-            segment = self._open(device_id, device_dir, seq, name, reg, removal)
-            if segment is None:
+        read: list[tuple[Segment, bool]] = []
+        if pending:
+            opened: dict[int, dict[str, str]] = {}  # seq → digest → file name
+            for seq, name, canonical in pending:
+                segment = self._open(device_id, device_dir, seq, name, reg, removal)
+                if segment is None:
+                    continue
+                self.collected.extend(segment.changes)
+                opened.setdefault(seq, {}).setdefault(segment.digest, name)
+                read.append((segment, canonical))
+                if canonical:
+                    entry.seqs.add(seq)
+                else:
+                    entry.names.add(name)
+                self.state.dirty = True
+            self._check_duplicate_claims(device_id, device_dir, reg, files, pending, opened)
+        if device_id == self.me:
+            self._remember_read_back(read)
+        elif removal is None:
+            self._check_chain(device_id, reg, entry, files, read)
+
+    def _remember_read_back(self, read: list[tuple[Segment, bool]]) -> None:
+        """Remember this laptop's own files read back from the folder (its sync record
+        was lost, or its store went back to an older copy) as files it published: each
+        is published again should it go missing, and the next one chains to the newest."""
+        state = self.state
+        for segment, canonical in read:
+            if not canonical or segment.seq in state.own:
                 continue
-            self.collected.extend(segment.changes)
-            opened.setdefault(seq, {}).setdefault(segment.digest, name)
-            if canonical:
-                entry.seqs.add(seq)
-            else:
-                entry.names.add(name)
-            self.state.dirty = True
-        self._check_duplicate_claims(device_id, device_dir, reg, files, pending, opened)
+            prefix = self.me + ":"
+            numbers = {int(c["cid"][len(prefix):]) for c in segment.changes
+                       if c["cid"].startswith(prefix)}
+            state.own[segment.seq] = (segment.digest, _ranges(numbers))
+            if segment.seq > state.published_seq:
+                state.published_seq, state.published_digest = segment.seq, segment.digest
+            state.dirty = True
+
+    def _check_chain(self, device_id: str, reg: Registration, entry: _DeviceState,
+                     files: list[tuple[int, str, bool]], read: list[tuple[Segment, bool]]
+                     ) -> None:
+        """Warn, naming the laptop and the numbers, when files it published are not in its
+        folder: one its chain names but that never arrived (deleted before this laptop
+        read it), or its folder gone back to an older copy. Every sync, until the files
+        come back or their writer publishes their changes again; the files that are
+        there are merged meanwhile (a gap never blocks)."""
+        who = self._who(device_id, entry, reg)
+        copies = {parsed[0] for parsed in map(parse_segment_name, entry.names) if parsed}
+        if read:
+            here = {seq for seq, _, _ in files}
+            digests = {entry.top: entry.top_digest} if entry.top else {}
+            for segment, _ in read:
+                digests.setdefault(segment.seq, segment.digest)
+                for number in segment.replaces:  # its changes came again in this file
+                    entry.seqs.add(number)
+            for segment, _ in sorted(read, key=lambda item: item[0].seq):
+                if segment.prev is None:
+                    continue
+                number, digest = segment.prev
+                known = digests.get(number)
+                if digest and known and known != digest:
+                    self.report.warnings.append(
+                        f"file {segment.seq} of {who} follows a file {number} other than the "
+                        "one this laptop read: was that laptop restored from a backup, or "
+                        "cloned? Both were merged; a change id found in both was kept once")
+                elif number not in entry.seqs and number not in here and number not in copies:
+                    entry.missing.setdefault(number, segment.seq)
+            for segment, canonical in read:
+                if canonical and segment.seq > entry.top:
+                    entry.top, entry.top_digest = segment.seq, segment.digest
+        if entry.missing:
+            for number in [n for n in entry.missing if n in entry.seqs or n in copies]:
+                del entry.missing[number]
+                self.state.dirty = True
+        if entry.missing:
+            numbers = sorted(entry.missing)
+            after = sorted({entry.missing[n] for n in numbers})
+            one = len(numbers) == 1
+            self.report.warnings.append(
+                f"{_numbered(numbers)} of {who} {'is' if one else 'are'} missing from the "
+                f"shared folder, though {_numbered(after)}, written after "
+                f"{'it' if one else 'them'}, arrived (deleted, or still being copied): "
+                f"the changes {'it' if one else 'they'} held are not on this laptop. That "
+                "laptop publishes them again at its next sync")
+        newest = max((seq for seq, name, canonical in files
+                      if (seq in entry.seqs if canonical else name in entry.names)), default=0)
+        if entry.top > newest:
+            self.report.warnings.append(
+                f"the folder of {who} went back to an older copy: this laptop read its files "
+                f"up to file {entry.top}, the newest there now is "
+                f"{f'file {newest}' if newest else 'none'}. Files it published since may be "
+                "missing on laptops that had not read them; that laptop publishes them "
+                "again at its next sync")
 
     def _forget_failures_of_gone_files(self, device_id: str, names: list[str]) -> None:
         prefix = self._rel(device_id, "")
@@ -836,8 +1284,8 @@ class _Sync:
         be the removed laptop in disguise.
         """
         entry = self.state.devices.get(device_id)
-        if entry is None or entry.reg is None:
-            return None
+        if entry is None or entry.reg is None or self.epochs.pinned(device_id) is not None:
+            return None  # a registration a key epoch's signed record pinned is trusted
         record = self.epochs.forgeable(device_id, entry.reg_epoch)
         if record is None:
             return None
@@ -850,27 +1298,27 @@ class _Sync:
         rel = self._rel(device_id, name)
         path = device_dir / name
         try:
-            st = path.stat()
-        except OSError:
+            st = stat_regular(path, root=self.folder, limit=SEGMENT_CAP)
+        except FileMissing:
+            return None
+        except UnsafeFile as exc:
+            self.report.skipped.append((rel, _why(exc)))
             return None
         stat = [st.st_size, st.st_mtime_ns]
         failed = self.state.failed.get(rel)
         if failed and failed[:2] == stat and failed[3:] == self.mark:
             self.report.skipped.append((rel, failed[2]))  # unchanged since: not read again
             return None
-        blob = self._read_bytes(path, rel, stat)
+        blob = self._read_bytes(path, rel, stat, SEGMENT_CAP)
         if blob is None:
             return None
         try:
             segment = open_segment(self.epochs.keys, self.team_id, device_id, seq, blob,
-                                   reg.verify_key)
-            if removal is not None and segment.digest not in removal.digests:
-                who = f"{removal.removed_member}'s laptop"
-                if seq > removal.max_seq:
-                    raise BadFile(f"written after {who} was removed from the team "
-                                  f"({removal.day}): refused")
-                raise BadFile(f"not one of the files {who} had shared when it was removed "
-                              f"from the team ({removal.day}): refused")
+                                   reg.verify_key, check_digest=_removal_check(removal, seq))
+            claimed = borrowed_name(segment.changes, reg.member)
+            if claimed is not None:
+                raise BadFile(f"a change claims to be by {claimed} but was signed by "
+                              f"{reg.member or 'an unnamed member'}'s laptop: refused")
         except BadFile as exc:
             self._failed(rel, stat, str(exc))
             return None
@@ -903,10 +1351,9 @@ class _Sync:
                     f"{device_id[:8]}): {names}. Was a laptop cloned or restored from a "
                     "backup? Both were merged; a change id found in both was kept once")
 
-    @staticmethod
-    def _peer(device_id: str, reg: Registration, device_dir: Path,
+    def _peer(self, device_id: str, reg: Registration, device_dir: Path,
               newest: tuple[int, str, bool] | None, count: int) -> PeerStatus:
-        last = _modified(device_dir / newest[1]) if newest is not None else None
+        last = _modified(device_dir / newest[1], self.folder) if newest is not None else None
         return PeerStatus(device_id, reg.member, reg.tag, last, count)
 
     # -- merging
@@ -938,12 +1385,32 @@ class _Sync:
         self.report.updated_reports = {m: sorted(incs) for m, incs in updated.items()}
 
 
-def _modified(path: Path) -> datetime | None:
-    """When ``path`` was last written (local time), or ``None`` when it cannot be told."""
+def _modified(path: Path, root: Path) -> datetime | None:
+    """When the file ``path`` (below ``root``) was last written (local time), or ``None``
+    when it cannot be told (not there, not a regular file, a link…)."""
     try:
-        return datetime.fromtimestamp(path.stat().st_mtime).astimezone()
-    except OSError:
+        return datetime.fromtimestamp(stat_regular(path, root=root).st_mtime).astimezone()
+    except (UnsafeFile, OSError, ValueError, OverflowError):
         return None
+
+
+def _removal_check(removal: EpochRecord | None, seq: int) -> Callable[[str], None] | None:
+    """For a removed laptop's file: refuse it by its digest, before anything in it is
+    decompressed or parsed, unless its removal recorded it (it had shared it)."""
+    if removal is None:
+        return None
+
+    def check(digest: str) -> None:
+        if digest in removal.digests:
+            return
+        who = f"{removal.removed_member}'s laptop"
+        if seq > removal.max_seq:
+            raise BadFile(f"written after {who} was removed from the team "
+                          f"({removal.day}): refused")
+        raise BadFile(f"not one of the files {who} had shared when it was removed "
+                      f"from the team ({removal.day}): refused")
+
+    return check
 
 
 def _own_top(changes: list[dict[str, Any]], device_id: str) -> int:
@@ -1006,13 +1473,21 @@ def sync(store: Store) -> SyncReport:
             run.report.warnings.append("this laptop's sync record was unreadable; the shared "
                                        "folder was read again from the start")
         run.discover_epochs()
-        _register(folder, run.epochs, team_id, _registration_of(store, signing_key))
-        run.publish(mine)
-        run.read_all()
+        # A newer key epoch re-keys this laptop's store (issue 10; see careterm.store.store).
+        store.rekey(run.epochs.current, run.epochs.keys)
+        listing = run.own_folder()  # never write through a link planted in its place
+        if listing is not None:
+            _register(folder, run.epochs, team_id, _registration_of(store, signing_key),
+                      signing_key)
+            run.publish(mine, listing)
+        run.read_all()  # the store is not locked while the folder is read
         run.merge()
         if run.report.received_changes or len(changes) != state.store_count:
             state.store_count = len(store.changes())
             state.dirty = True
+        if store.is_locked:
+            # Locked while the folder was read: nothing more is written with the old key.
+            raise StoreLocked()
         if state.dirty:
             _save_state(store.home, key, team_id, store.device_id, state)
     run.report.finished_at = clock.now()
@@ -1046,11 +1521,12 @@ class FolderView:
     def device_ids(self) -> list[str]:
         """Every device folder in the shared folder, and this laptop's even without one."""
         try:
-            names = sorted(e.name for e in os.scandir(self._run.devices_dir) if e.is_dir())
-        except FileNotFoundError:
+            names = [e.name for e in list_dir(self._run.devices_dir, root=self.folder)
+                     if e.is_dir]
+        except FileMissing:
             names = []
-        except OSError as exc:
-            raise _folder_error(self.folder, exc) from exc
+        except UnsafeFile as exc:
+            raise _refused(self.folder, DEVICES_DIR, exc) from None
         if self.me not in names:
             names.append(self.me)
         return [name for name in names if DEVICE_ID.match(name)]
@@ -1063,12 +1539,14 @@ class FolderView:
         """How many files the device has published, and when it wrote the newest."""
         device_dir = self._run.devices_dir / device_id
         try:
-            seqs = [p[0] for p in map(parse_segment_name, os.listdir(device_dir)) if p and p[1]]
-        except OSError:
+            seqs = [p[0] for p in (parse_segment_name(e.name)
+                                   for e in list_dir(device_dir, root=self.folder) if e.is_file)
+                    if p and p[1]]
+        except UnsafeFile:
             seqs = []
         if not seqs:
             return 0, None
-        return len(seqs), _modified(device_dir / segment_name(max(seqs)))
+        return len(seqs), _modified(device_dir / segment_name(max(seqs)), self.folder)
 
     def removal(self, device_id: str) -> EpochRecord | None:
         """The record of the device's removal from the team, if it was removed."""

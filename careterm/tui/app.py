@@ -18,31 +18,45 @@ fictional reports).
 At the desk: ``p`` toggles privacy mode (:attr:`CaretermApp.privacy`; screens
 get a :class:`PrivacyToggled` message), ``ctrl+l`` or the team's idle time
 locks (the data key and every decrypted copy are dropped; the passphrase
-derives the key again and the user is back where they were), and the one
-periodic re-read syncs through the shared folder and re-reads the store.
+derives the key again and the user is back where they were), and the
+periodic re-read re-reads the store and syncs through the shared folder (in a
+worker of its own that never holds the store lock: a folder read that hangs
+keeps neither a save nor the lock waiting).
+
+An exception nothing handled stops the app with one line on the terminal
+(:meth:`CaretermApp._handle_exception`): never a traceback, never local
+variables (Textual's own crash report shows them: the key, the passphrase,
+what was typed); the report being typed is kept as the sealed draft first.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
+import os
 import secrets
 import shutil
 import signal
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
 from datetime import timedelta
+from functools import partial
 from pathlib import Path
+from types import FrameType, TracebackType
 from typing import Any
 
+from rich.console import RenderableType
 from textual import events, work
 from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.message import Message
 from textual.reactive import reactive
 from textual.screen import ModalScreen, Screen
+from textual.worker import WorkerFailed
 
 from careterm.actions import demo, incidents
 from careterm.core.model import Incident
@@ -51,7 +65,7 @@ from careterm.store import draft
 from careterm.store.crypto import Unsealable, seal, subkey, unseal
 from careterm.store.store import Store, has_store
 from careterm.team import sync as team_sync
-from careterm.tui.gateway import StoreGateway
+from careterm.tui.gateway import WAIT_SECONDS, StoreGateway
 from careterm.tui.messages import (
     DraftFound,
     DraftNotDeleted,
@@ -63,6 +77,7 @@ from careterm.tui.messages import (
     RefreshFailed,
     StoreCreated,
     StoreUnlocked,
+    SyncFinished,
 )
 from careterm.tui.protocol import LiveScreen
 from careterm.tui.screens.board_screen import BoardScreen
@@ -91,6 +106,11 @@ REFRESH_SECONDS = 3.0
 
 SYNC_SECONDS = 5.0
 """How often the shared folder is synced when nothing was saved meanwhile."""
+
+
+DEMO_EXIT_SECONDS = 5.0
+"""After a hang-up or a kill, how long the demo may take to stop before it is ended at
+once (its temp folder removed first)."""
 
 
 LOCKED_FORMS_PURPOSE = b"careterm/locked-forms/v1"
@@ -159,6 +179,9 @@ class CaretermApp(App[int]):
         self._after_unlock: list[Callable[[], None]] = []
         self.kept_draft: dict[str, Any] | None = None
         """A draft the user chose to resume later: the next capture starts from it."""
+        self._draft_kept_at_lock = False
+        self.stopped_by: str | None = None
+        """The one line said when an unexpected error stopped the app (``None`` until then)."""
 
     @property
     def store(self) -> Store | None:
@@ -176,7 +199,8 @@ class CaretermApp(App[int]):
         """Open on the unlock screen (or setup), or straight on the board with a given store."""
         self.screen_change_signal.subscribe(self, self._screen_changed)
         if self._given_store is not None:
-            self.install_store(self._given_store)
+            given, self._given_store = self._given_store, None  # the lock must let it go
+            self.install_store(given)
             return
         assert self.home is not None, "CaretermApp needs a home or a store"
         if has_store(self.home):
@@ -331,6 +355,7 @@ class CaretermApp(App[int]):
         forms_key = subkey(store.key, "locked-forms")
         drafts: list[dict[str, Any]] = []
         self._sealed_forms = []
+        self._draft_kept_at_lock = False
         for screen in self.screen_stack:
             if isinstance(screen, CaptureScreen) and screen.is_mounted:
                 state = screen.take_form_for_lock()
@@ -350,15 +375,20 @@ class CaretermApp(App[int]):
 
     @work(group="lock")
     async def _drop_key(self, store: Store, form: dict[str, Any] | None) -> None:
-        """Let the store work already under way finish, keep the draft, then close the store."""
+        """Let the store work already under way finish, keep the draft, then close the store
+        and drop its secrets (``Store.forget_secrets``: the key, the epoch keys, the signing
+        seed). Each wait is bounded (:data:`~careterm.tui.gateway.WAIT_SECONDS`): work
+        stuck on a read that never returns does not keep the key in memory behind the lock
+        screen; when it comes back it finds the store let go (see the gateway)."""
 
         def keep(closing: Store) -> None:
             # If this fails, the sealed copy in memory still brings the form back.
             if form is not None:
                 draft.save_draft(closing, form)
+                self._draft_kept_at_lock = True
 
-        await self.gateway.settle(self.workers)
-        await asyncio.to_thread(self.gateway.close, store, keep=keep)
+        await self.gateway.settle(self.workers, timeout=WAIT_SECONDS)
+        await asyncio.to_thread(self.gateway.close, store, keep=keep, wait=WAIT_SECONDS)
 
     def on_key_rederived(self, message: KeyRederived) -> None:
         """The lock screen derived the key again: back to exactly where the user was.
@@ -408,32 +438,39 @@ class CaretermApp(App[int]):
             live.tick()
 
     def _background_refresh(self, initial: bool = False) -> None:
-        """Sync when due and re-read the store (picks up other careterm processes).
+        """Re-read the store (picks up other careterm processes), and sync when due.
 
         This is the one periodic place that talks to the outside world: sync
         (publish and merge through the shared folder) runs here, every
-        ``sync_seconds`` and right after every save (:meth:`refresh_now`).
-        One re-read runs at a time (the gateway's ``job``): asked for while one
-        runs, it goes round once more. ``initial``: draw everything again.
+        ``sync_seconds`` and right after every save (:meth:`refresh_now`), in a
+        job of its own that does not hold the store lock (the folder is the
+        strangers' part: a read there may hang, and a save must not wait for it).
+        One re-read and one sync run at a time (the gateway's ``job``): asked for
+        while one runs, it goes round once more. ``initial``: draw everything again.
         """
         if initial:
             self._redraw_all = True
         self.gateway.run(self, self._reread, RefreshFailed, background=True, job="refresh")
+        if self._sync_due():
+            self.gateway.run(self, self._sync, partial(SyncFinished, None), background=True,
+                             job="sync", hold_lock=False)
 
     def _sync_due(self) -> bool:
         return self.sync_status.configured and (
             self._sync_wanted or time.monotonic() - self._last_sync_try >= self.sync_seconds)
 
     def _reread(self, store: Store) -> IncidentsRefreshed:
-        """In the gateway's worker: sync if due, then read every report."""
-        report: team_sync.SyncReport | None = None
-        failure = ""
-        if self._sync_due():
-            self._sync_wanted = False
-            self._last_sync_try = time.monotonic()
-            report, failure = _run_sync(store)
+        """In the gateway's worker: read every report."""
         store.refresh()
-        return IncidentsRefreshed(dict(store.incidents()), report, failure)
+        return IncidentsRefreshed(dict(store.incidents()))
+
+    def _sync(self, store: Store) -> SyncFinished | None:
+        """In the gateway's sync job (without the store lock): sync, if still due."""
+        if not self._sync_due():
+            return None
+        self._sync_wanted = False
+        self._last_sync_try = time.monotonic()
+        return SyncFinished(*_run_sync(store))
 
     def refresh_now(self) -> None:
         """Re-read the store and sync at once (after this app stored something)."""
@@ -441,13 +478,17 @@ class CaretermApp(App[int]):
         self._background_refresh()
 
     def on_incidents_refreshed(self, message: IncidentsRefreshed) -> None:
-        """Show the new snapshot on every screen that shows incidents; then how sync went."""
+        """Show the new snapshot on every screen that shows incidents."""
         if not self.locked:  # read before the lock: not shown, it comes again after unlock
             self._show_snapshot(message.incidents)
+
+    def on_sync_finished(self, message: SyncFinished) -> None:
+        """Say how sync went; re-read the store for what it brought."""
         if message.synced is not None:
             self._sync_succeeded(message.synced)
-        elif message.sync_failure:
-            self._sync_failed(message.sync_failure)
+            self._background_refresh()
+        elif message.failure:
+            self._sync_failed(message.failure)
 
     def _show_snapshot(self, snapshot: dict[str, Incident]) -> None:
         """Redraw what changed since the last snapshot (everything after an unlock)."""
@@ -657,7 +698,105 @@ class CaretermApp(App[int]):
 
     def close_store(self) -> None:
         """Drop decrypted data and keys from memory (the app has ended)."""
-        self.gateway.close()
+        self.gateway.close(wait=WAIT_SECONDS)
+
+    # ------------------------------------------------------------ unexpected errors
+    #
+    # Textual 8.2.8 (pinned) sends every exception nothing handled -- in a message
+    # handler, a timer, a screen callback, a worker (wrapped in WorkerFailed) -- to the
+    # private App._handle_exception, which ends in App._fatal_error: a rich Traceback
+    # with show_locals=True, printed on the terminal when the app exits. Its locals are
+    # the data key, the typed passphrase, the report being written: on the info desk's
+    # screen and in the scrollback. Its driver's input thread, when it fails, calls
+    # App.panic with a traceback too. These three overrides replace all of that with one
+    # line and keep what Pilot relies on (App._exception and App._exception_event: a
+    # test still sees the exception). Check them again whenever Textual is upgraded.
+
+    def _handle_exception(self, error: Exception) -> None:
+        """An exception nothing handled: keep the draft, stop with one line (never a
+        traceback, never local variables)."""
+        self._return_code = 1
+        if self._exception is None:
+            self._exception = error  # Pilot raises it again when a test ends
+            self._exception_event.set()
+        self._stop_unexpectedly(error)
+
+    def _fatal_error(self) -> None:
+        """Textual's crash report with local variables: never; one line instead."""
+        self._return_code = 1
+        self._stop_unexpectedly(sys.exc_info()[1])
+
+    def panic(self, *renderables: RenderableType) -> None:
+        """Textual's last resort (its terminal input failed), said in one line instead of
+        what it would print (a traceback)."""
+        self._return_code = 1
+        self._stop_unexpectedly(None)
+
+    def _stop_unexpectedly(self, error: BaseException | None) -> None:
+        """Keep the report being typed as the sealed draft, then stop. The first error's
+        line (:attr:`stopped_by`) is said by :func:`run_app` or :func:`run_demo` once the
+        app has left the terminal (nothing goes to Textual's exit messages: rich would
+        fold the line at the terminal's width)."""
+        if self.stopped_by is None:
+            self.stopped_by = stopped_line(error, self._keep_draft_now())
+        self._close_messages_no_wait()
+
+    def _keep_draft_now(self) -> bool | None:
+        """Keep the new report being typed as the sealed draft, at once: True when it was
+        kept (now or by the lock), False when it could not be, ``None`` when none was."""
+        if self.locked:
+            return True if self._draft_kept_at_lock else None
+        store = self.gateway.store
+        form: dict[str, Any] | None = None
+        for screen in reversed(self.screen_stack):
+            if isinstance(screen, CaptureScreen) and screen.is_mounted:
+                try:
+                    form = screen.form_to_keep()
+                except Exception:  # the screen that just failed: nothing to read from it
+                    form = None
+                break
+        if form is None or store is None or store.home is None or self.demo:
+            return None  # nothing typed, or nothing to keep it in (the demo is thrown away)
+        if not self.gateway.lock.acquire(timeout=WAIT_SECONDS):
+            return False  # store work is stuck: better stop than hang here
+        try:
+            draft.save_draft(store, form)
+        except Exception:  # whatever broke the app may break this too; say so, stop anyway
+            return False
+        finally:
+            self.gateway.lock.release()
+        return True
+
+
+def stopped_line(error: BaseException | None, draft_kept: bool | None) -> str:
+    """The one line said when an unexpected error stopped the app: the exception's type
+    and the careterm file it came from, never its message (it may quote what was typed);
+    ``draft_kept``: whether the report being typed was kept (``None``: there was none)."""
+    if isinstance(error, WorkerFailed) and isinstance(error.error, BaseException):
+        error = error.error
+    what = "in Textual" if error is None else f"{type(error).__name__}{_where(error)}"
+    line = f"careterm: the app stopped after an unexpected error ({what})"
+    if draft_kept is True:
+        line += "; your draft is kept sealed"
+    elif draft_kept is False:
+        line += "; the report being typed could not be kept"
+    return line
+
+
+def _where(error: BaseException) -> str:
+    """`` in FILE``: the innermost careterm file the error went through (else the
+    innermost file), or nothing when it carries no traceback."""
+    package = Path(__file__).resolve().parents[1]
+    frames: list[FrameType] = []
+    trace: TracebackType | None = error.__traceback__
+    while trace is not None:
+        frames.append(trace.tb_frame)
+        trace = trace.tb_next
+    if not frames:
+        return ""
+    files = [Path(frame.f_code.co_filename) for frame in frames]
+    ours = [path for path in files if path.resolve().is_relative_to(package)]
+    return f" in {(ours or files)[-1].name}"
 
 
 def _run_sync(store: Store) -> tuple[team_sync.SyncReport | None, str]:
@@ -708,7 +847,15 @@ def run_app(home: Path, lock_after: float | None = None) -> int:
         result = app.run()
     finally:
         app.close_store()
-    return int(result or 0)
+        _say_why_stopped(app)
+    return app.return_code or int(result or 0)
+
+
+def _say_why_stopped(app: CaretermApp) -> None:
+    """The one line about an unexpected error, once the app has left the terminal."""
+    if app.stopped_by:
+        with contextlib.suppress(OSError, ValueError):  # the terminal may be gone
+            print(app.stopped_by, file=sys.stderr, flush=True)
 
 
 def open_demo_store(home: Path, count: int) -> Store:
@@ -721,21 +868,50 @@ def open_demo_store(home: Path, count: int) -> Store:
 
 
 def run_demo(incidents: int = 12, lock_after: float | None = None) -> int:
-    """Run the app on a throwaway store in a temp folder, removed on exit."""
+    """Run the app on a throwaway store in a temp folder, removed on exit.
+
+    A closed terminal (SIGHUP) or a kill (SIGTERM) ends it, the temp folder removed.
+    Python runs a signal handler on the main thread, which is the app's event loop:
+    raising there unwinds the loop under the app, and a shutdown cut short leaves
+    Textual's terminal input thread spinning on the dead terminal's end-of-file,
+    which keeps the process alive. So the handler asks the app to exit (through the
+    loop) and raises only while the store is still being prepared. After a hang-up,
+    what is still written goes to ``/dev/null`` (a write that fails stops Textual's
+    output thread, and the app would then wait on it for ever); and should the app
+    still not have stopped after :data:`DEMO_EXIT_SECONDS`, the folder is removed
+    and the process ends at once.
+    """
     if not 0 <= incidents <= demo.MAX_DEMO_INCIDENTS:
         print(f"careterm: --incidents must be between 0 and {demo.MAX_DEMO_INCIDENTS:,}",
               file=sys.stderr)
         return 2
     folder = Path(tempfile.mkdtemp(prefix="careterm-demo-"))
     app: CaretermApp | None = None
+    stopped_by: list[int] = []
+    cleaning = False
+    done = threading.Event()
     previous = {sig: signal.getsignal(sig) for sig in (signal.SIGHUP, signal.SIGTERM)}
 
-    def leave(signum: int, frame: object) -> None:
-        # A closed terminal or a kill: unwind so the temp folder is removed
-        # (a second signal must not interrupt that clean-up).
-        for sig in previous:
-            signal.signal(sig, signal.SIG_IGN)
-        raise SystemExit(128 + signum)
+    def end_anyway(code: int) -> None:
+        if not done.wait(DEMO_EXIT_SECONDS):
+            shutil.rmtree(folder, ignore_errors=True)
+            os._exit(code)
+
+    def leave(signum: int, frame: FrameType | None) -> None:
+        if stopped_by or cleaning:
+            return  # a second signal must not interrupt the clean-up
+        stopped_by.append(signum)
+        if signum == signal.SIGHUP:
+            _write_nowhere()
+        threading.Thread(target=end_anyway, args=(128 + signum,), daemon=True,
+                         name="careterm-demo-exit").start()
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            loop = None
+        if loop is None or app is None:
+            raise SystemExit(128 + signum)  # not in the app's loop: unwind, the folder goes
+        loop.call_soon_threadsafe(app.exit, None, 128 + signum)
 
     for sig in previous:
         signal.signal(sig, leave)
@@ -745,10 +921,25 @@ def run_demo(incidents: int = 12, lock_after: float | None = None) -> int:
         store = open_demo_store(folder / "home", incidents)
         app = CaretermApp(store=store, demo=True, lock_after=lock_after)
         result = app.run()
-        return int(result or 0)
+        if stopped_by:
+            return 128 + stopped_by[0]
+        return app.return_code or int(result or 0)
     finally:
+        cleaning = True
         if app is not None:
             app.close_store()
+            _say_why_stopped(app)
         shutil.rmtree(folder, ignore_errors=True)
         for sig, handler in previous.items():
             signal.signal(sig, handler)
+        done.set()
+
+
+def _write_nowhere() -> None:
+    """The terminal was closed: what is still written (standard output and error) goes
+    to ``/dev/null`` instead of failing."""
+    with contextlib.suppress(OSError):
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        for fd in (1, 2):
+            os.dup2(devnull, fd)
+        os.close(devnull)

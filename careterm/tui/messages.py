@@ -67,12 +67,18 @@ class LockLifted(Message):
 
 @dataclass
 class IncidentsRefreshed(Message):
-    """The store was re-read: ``incidents`` is a fresh snapshot. When a sync was due
-    it ran first: ``synced`` is its report, or ``sync_failure`` says why it did not run."""
+    """The store was re-read: ``incidents`` is a fresh snapshot."""
 
     incidents: dict[str, Incident] = field(repr=False)
+
+
+@dataclass
+class SyncFinished(Message):
+    """A sync through the shared folder ran: ``synced`` is its report, or ``failure``
+    says why it did not run."""
+
     synced: SyncReport | None = field(default=None, repr=False)
-    sync_failure: str = ""
+    failure: str = ""
 
 
 @dataclass

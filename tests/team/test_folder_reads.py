@@ -11,7 +11,6 @@ import errno
 import json
 import os
 import socket
-import threading
 import time
 import tracemalloc
 import zlib
@@ -25,6 +24,7 @@ from hypothesis import strategies as st
 
 from careterm.team import folder
 from careterm.team.folder import FileMissing, UnsafeContent, UnsafeFile
+from tests.support import within
 
 DEV = "0123456789abcdef"
 DEADLINE = 5.0
@@ -61,26 +61,6 @@ def elsewhere(tmp_path: Path) -> Path:
     return path
 
 
-def within(seconds: float, call: Callable[[], Any], fifo: Path | None = None) -> Any:
-    """``call()``'s result, or the exception it raised; fails if it runs longer than
-    ``seconds`` (then opens ``fifo`` for writing, so a reader stuck on it ends)."""
-    outcome: list[Any] = []
-
-    def run() -> None:
-        try:
-            outcome.append(call())
-        except BaseException as exc:  # noqa: BLE001 - handed to the test
-            outcome.append(exc)
-
-    thread = threading.Thread(target=run, daemon=True)
-    thread.start()
-    thread.join(seconds)
-    if thread.is_alive():
-        if fifo is not None:
-            os.close(os.open(fifo, os.O_WRONLY | os.O_NONBLOCK))
-            thread.join(seconds)
-        pytest.fail(f"still running after {seconds} s (blocked?)")
-    return outcome[0]
 
 
 def refusal(call: Callable[[], Any], fifo: Path | None = None) -> UnsafeFile:

@@ -67,3 +67,24 @@ class TestPassphraseChange:
         _, bo, _ = two_laptops
         with pytest.raises(WrongPassphrase):
             keys.unlock(bo, "guess")
+
+
+def test_a_passphrase_change_rewrites_no_data(two_laptops) -> None:
+    ada, _, _ = two_laptops
+    store_bytes = (ada / "store.ct").read_bytes()
+    keys.change_passphrase_everywhere(ada, PASSPHRASE, NEW)
+    assert (ada / "store.ct").read_bytes() == store_bytes
+    with pytest.raises(WrongPassphrase):
+        Store.open(ada, PASSPHRASE)
+    Store.open(ada, NEW).close()
+
+
+def test_a_laptop_picking_up_the_new_passphrase_keeps_its_own_store_key(two_laptops) -> None:
+    ada, bo, _ = two_laptops
+    before = Store.open(bo, PASSPHRASE)
+    key = before.store_key
+    before.close()
+    keys.change_passphrase_everywhere(ada, PASSPHRASE, NEW)
+    after = keys.unlock(bo, NEW)
+    assert after.store_key == key  # a passphrase change is not a removal: no re-key
+    after.close()

@@ -7,33 +7,23 @@ never touches local data; a file that may still be arriving is read once complet
 from __future__ import annotations
 
 import shutil
-from collections.abc import Iterator
 from pathlib import Path
 
 import nacl.signing
 import pytest
 
 from careterm.actions import incidents
-from careterm.core import clock
 from careterm.store.store import Store
 from careterm.team import segments, sync
-from tests.support import PASSPHRASE, Team, canonical
+from tests.support import PASSPHRASE, Team, canonical, device_dir
 
 
 @pytest.fixture
-def team(tmp_path: Path, frozen_clock: clock.FrozenClock) -> Iterator[Team]:
+def team(team_of_two: Team) -> Team:
     """Ada (who set the folder up) and Bo, with one report Ada captured, both synced."""
-    made = Team(tmp_path, frozen_clock)
-    ada = made.add()
-    made.add()
-    incidents.capture(ada, "Someone was cornered near Room Zeta")
-    made.sync_all()
-    yield made
-    made.close()
+    return team_of_two
 
 
-def device_dir(team: Team, n: int) -> Path:
-    return team.shared / segments.DEVICES_DIR / team.laptops[n].device_id
 
 
 def bo_writes_a_note(team: Team, text: str = "Bo's follow-up") -> tuple[str, Path]:
@@ -289,16 +279,110 @@ def test_files_of_a_device_whose_registration_has_not_arrived_wait_for_it(team: 
     assert team.sync(0).new_reports == {"Cy Person": [inc_id]}
 
 
-def test_a_deleted_file_that_comes_back_adds_nothing(team: Team) -> None:
-    inc_id, path = bo_writes_a_note(team)
-    team.sync(0)
-    held = path.read_bytes()
-    path.unlink()
-    assert team.sync(0).lines() == ["up to date: nothing new"]
-    path.write_bytes(held)
+def gap_warning(team: Team, report: sync.SyncReport) -> str:
+    """The one warning of ``report``: about files missing from Bo's folder."""
+    bo = team.laptops[1]
+    assert len(report.warnings) == 1, report.warnings
+    warning = report.warnings[0]
+    assert f"of Bo Sample's laptop (device {bo.device_id[:8]})" in warning
+    return warning
+
+
+def test_a_file_deleted_before_another_laptop_read_it_is_warned_about_then_republished(
+        team: Team) -> None:
+    ada = team.laptops[0]
+    inc_id, first = bo_writes_a_note(team, "Bo's first note")
+    _, second = bo_writes_a_note(team, "Bo's second note")
+    first.unlink()  # a sync peer propagates a delete before Ada's laptop read the file
     report = team.sync(0)
-    assert report.lines() == ["up to date: nothing new"] and report.files_read == 0
+    assert note_texts(ada, inc_id) == ["Bo's second note"]  # later files still merge
+    warning = gap_warning(team, report)
+    assert warning.startswith(f"file {first.stem} of Bo Sample's laptop")
+    assert f"missing from the shared folder, though file {second.stem}" in warning
+    assert f"warning: {warning}" in report.lines()
+    assert team.sync(0).warnings == [warning]  # every sync, until resolved
+    own = team.sync(1)  # Bo's laptop finds its own file gone and publishes it again
+    assert own.republished == [int(first.stem)] and own.republished_changes == 1
+    assert own.lines() == [f"this laptop's file {first.stem} was missing from the shared "
+                           "folder (deleted, or an older copy of the folder put back): "
+                           "published 1 change again"]
+    after = team.sync(0)
+    assert not after.warnings and not after.skipped
+    assert sorted(note_texts(ada, inc_id)) == ["Bo's first note", "Bo's second note"]
+    assert team.sync(0).lines() == ["up to date: nothing new"]
+    assert team.sync(1).lines() == ["up to date: nothing new"]  # republished once
+
+
+def test_the_newest_file_deleted_before_anyone_read_it_is_republished(team: Team) -> None:
+    inc_id, path = bo_writes_a_note(team)
+    path.unlink()
+    assert team.sync(0).lines() == ["up to date: nothing new"]  # nothing names it yet
+    assert team.sync(1).republished == [int(path.stem)]
+    team.sync(0)
     assert note_texts(team.laptops[0], inc_id) == ["Bo's follow-up"]
+
+
+def test_a_deleted_file_that_comes_back_resolves_the_warning(team: Team) -> None:
+    ada = team.laptops[0]
+    inc_id, first = bo_writes_a_note(team, "Bo's first note")
+    bo_writes_a_note(team, "Bo's second note")
+    held = first.read_bytes()
+    first.unlink()
+    assert gap_warning(team, team.sync(0))
+    first.write_bytes(held)  # the sync service brings it back
+    report = team.sync(0)
+    assert not report.warnings
+    assert report.lines() == [f"1 report updated by Bo Sample: {inc_id}"]
+    assert sorted(note_texts(ada, inc_id)) == ["Bo's first note", "Bo's second note"]
+    again = team.sync(0)
+    assert again.lines() == ["up to date: nothing new"] and again.files_read == 0
+    assert team.sync(1).republished == []  # nothing was missing any more
+
+
+def test_a_device_folder_put_back_to_an_older_copy_is_warned_about_then_republished(
+        team: Team) -> None:
+    ada = team.laptops[0]
+    bo_dir = device_dir(team, 1)
+    inc_id, _ = bo_writes_a_note(team, "Bo's first note")
+    old_copy = team.root / "bo-folder-copy"
+    shutil.copytree(bo_dir, old_copy)
+    bo_writes_a_note(team, "Bo's second note")
+    _, newest = bo_writes_a_note(team, "Bo's third note")
+    team.sync(0)
+    shutil.rmtree(bo_dir)
+    shutil.copytree(old_copy, bo_dir)  # e.g. a backup of the stick put back
+    cy = team.add()  # joins now: never saw the files that went
+    report = team.sync(0)
+    warning = " ".join(report.warnings)
+    assert f"the folder of Bo Sample's laptop (device {team.laptops[1].device_id[:8]}) went " \
+           "back to an older copy" in warning
+    assert f"up to file {newest.stem}, the newest there now is file 1" in warning
+    assert team.sync(0).warnings == report.warnings  # every sync, until resolved
+    team.sync(2)
+    assert note_texts(cy, inc_id) == ["Bo's first note"]
+    own = team.sync(1)
+    assert own.republished == [2, 3] and own.republished_changes == 2
+    assert own.lines()[0].startswith("this laptop's files 2 and 3 were missing")
+    assert not team.sync(0).warnings
+    report = team.sync(2)
+    assert not report.warnings
+    assert sorted(note_texts(cy, inc_id)) == ["Bo's first note", "Bo's second note",
+                                              "Bo's third note"]
+    assert canonical(cy) == canonical(ada)
+
+
+def test_a_whole_device_folder_deleted_is_warned_about_then_republished(team: Team) -> None:
+    inc_id, _ = bo_writes_a_note(team, "Bo's note")
+    team.sync(0)
+    shutil.rmtree(device_dir(team, 1))
+    report = team.sync(0)
+    assert len(report.warnings) == 1
+    assert report.warnings[0].startswith("the folder of Bo Sample's laptop (device "
+                                         f"{team.laptops[1].device_id[:8]}) is gone")
+    own = team.sync(1)
+    assert own.republished == [1]
+    assert not team.sync(0).warnings
+    assert note_texts(team.laptops[0], inc_id) == ["Bo's note"]
 
 
 def test_stray_files_are_ignored_and_garbage_is_named(team: Team) -> None:
@@ -350,3 +434,18 @@ def test_a_signed_change_of_the_wrong_shape_never_reaches_the_store(team: Team,
     reopened = Store.open(ada.home, PASSPHRASE)
     assert reopened.get(inc_id).what == "Someone was cornered near Room Zeta"
     reopened.close()
+
+
+def test_a_laptop_that_lost_its_sync_record_still_republishes_its_missing_files(
+        team: Team) -> None:
+    ada, bo = team.laptops
+    inc_id, first = bo_writes_a_note(team, "Bo's first note")
+    bo_writes_a_note(team, "Bo's second note")
+    assert bo.home is not None
+    (bo.home / sync.STATE_FILE).unlink()
+    team.sync(1)  # reads its own files back from the folder
+    first.unlink()
+    assert gap_warning(team, team.sync(0))
+    assert team.sync(1).republished == [int(first.stem)]  # known again from the folder
+    assert not team.sync(0).warnings
+    assert sorted(note_texts(ada, inc_id)) == ["Bo's first note", "Bo's second note"]

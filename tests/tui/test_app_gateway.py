@@ -1,11 +1,13 @@
 """The store gateway: one worker group, one readiness check, one-line failures; the lock
-waits for exactly its work; screens and the app talk without importing each other."""
+waits for exactly its work, a bounded while (stuck work does not keep the key); screens
+and the app talk without importing each other."""
 
 from __future__ import annotations
 
 import ast
 import errno
 import threading
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -167,6 +169,51 @@ def test_closing_waits_for_work_and_keeps_what_was_asked() -> None:
     other = open_gateway()
     other.close(keep=failing)  # the store is closed all the same
     assert other.store is None
+
+
+@pytest.mark.parametrize("background", [False, True], ids=["asked for", "background"])
+def test_stuck_work_does_not_keep_the_secrets_and_finds_the_store_gone(
+        background: bool) -> None:
+    gateway = open_gateway()
+    store = gateway.store
+    assert store is not None
+    requester = Requester()
+    inside, release = threading.Event(), threading.Event()
+
+    def stuck(holding: Store) -> Message:
+        inside.set()
+        release.wait(10)  # as a read that does not return
+        incidents.capture(holding, "Stored late")
+        return ReportGathered("late")
+
+    gateway.run(requester, stuck, GatherFailed, background=background)  # type: ignore[arg-type]
+    assert inside.wait(10)
+    gateway.locked = True
+    kept: list[Store] = []
+    started = time.monotonic()
+    assert gateway.close(keep=kept.append, wait=0.2) is False
+    assert time.monotonic() - started < 1.0
+    # The secrets went without waiting for the work; the draft could not be kept.
+    assert store.is_locked and store.meta == {} and gateway.store is None and kept == []
+    release.set()
+    requester.finish()
+    # What the work tried failed on the dropped store, and nothing else happened.
+    assert [getattr(m, "reason", m) for m in requester.posted] == (
+        [] if background else [LOCKED])
+    assert store.is_locked
+
+
+def test_background_results_read_before_the_lock_are_dropped() -> None:
+    gateway = open_gateway()
+    requester = Requester()
+
+    def reread(store: Store) -> Message:
+        gateway.locked = True  # the lock goes up while this runs
+        return ReportGathered("read before the lock")
+
+    gateway.run(requester, reread, GatherFailed, background=True)  # type: ignore[arg-type]
+    requester.finish()
+    assert requester.posted == []
 
 
 # ------------------------------------------------------------------ in the app

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -13,13 +14,14 @@ from textual.widgets import Input, Select
 from careterm.actions import incidents
 from careterm.store import draft
 from careterm.store.store import Store, change_passphrase
+from careterm.team import sync as team_sync
 from careterm.tui.app import CaretermApp, PrivacyToggled
 from careterm.tui.screens.board_screen import BoardScreen
 from careterm.tui.screens.capture_screen import CaptureScreen
 from careterm.tui.screens.lock_screen import LockScreen
 from careterm.tui.widgets.board_table import BoardTable
 from careterm.tui.widgets.status_bar import StatusBar
-from tests.support import PASSPHRASE, run_async, settle
+from tests.support import PASSPHRASE, run_async, settle, wait_for
 
 SECRET_WHAT = "Dee Fictional cornered Ivy Reporter by the cloakroom"
 SECRET_WHO = "Dee Fictional"
@@ -296,3 +298,98 @@ async def test_the_palette_offers_nothing_while_locked(home: Path, frozen_clock)
         assert list(app.get_system_commands(app.screen)) == []
         await pilot.press("p")  # typed into the passphrase, not a toggle
         assert app.privacy is False
+
+
+def files_of(home: Path) -> dict[str, bytes]:
+    """Every file of a home (lock files aside) and what it holds."""
+    return {str(path.relative_to(home)): path.read_bytes() for path in sorted(home.rglob("*"))
+            if path.is_file() and not path.name.endswith(".lock")}
+
+
+@run_async
+async def test_a_stuck_sync_keeps_neither_a_save_nor_the_key_waiting(
+        tmp_path: Path, frozen_clock, monkeypatch) -> None:
+    home = tmp_path / "home"
+    store = Store.create(home, PASSPHRASE, member="Ada Example", team="Example Con CARE")
+    team_sync.init_shared(store, tmp_path / "shared")
+    inside, release, finished = threading.Event(), threading.Event(), threading.Event()
+    late: list[str] = []
+    real_sync = team_sync.sync
+
+    def stuck_sync(syncing: Store) -> Any:
+        if inside.is_set():
+            return real_sync(syncing)
+        inside.set()  # as a read of a FIFO planted in the shared folder
+        try:
+            release.wait(30)
+            # Back after the lock: whatever it tries with the store it held fails.
+            try:
+                incidents.capture(syncing, "Written by a sync that came back late")
+            except Exception as error:
+                late.append(type(error).__name__)
+                raise
+            return real_sync(syncing)
+        finally:
+            finished.set()
+
+    monkeypatch.setattr(team_sync, "sync", stuck_sync)
+    app = CaretermApp(store=store, cursor_blink=False, refresh_seconds=0.1, sync_seconds=0.1)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await wait_for(pilot, inside.is_set)
+        # A save does not wait for the stuck sync.
+        await pilot.press("n", *"Rude remark at lunch", "ctrl+s")
+        await wait_for(pilot, lambda: isinstance(app.screen, BoardScreen)
+                       and len(app.screen.query_one(BoardTable).shown_ids) == 1, timeout=5)
+        # The lock goes up at once, and drops the key within a bound, the sync still stuck.
+        await pilot.press("ctrl+l")
+        assert isinstance(app.screen, LockScreen)
+        locked_at = time.monotonic()
+        await wait_for(pilot, lambda: store.is_locked, timeout=5)
+        assert time.monotonic() - locked_at < 2.5
+        assert not finished.is_set()
+        assert store.key is None and store.store_key is None and store.meta == {}
+        assert app.store is None
+        on_disk = files_of(home)
+        said = app.sync_status.line().plain
+        # The sync comes back: nothing crashes, nothing is written, nothing is said.
+        release.set()
+        await wait_for(pilot, finished.is_set)
+        await pilot.pause(0.3)
+        assert late == ["StoreLocked"]
+        assert isinstance(app.screen, LockScreen) and app.return_code is None
+        assert files_of(home) == on_disk
+        assert app.sync_status.line().plain == said
+        # The passphrase brings everything back; sync runs again.
+        await pilot.press(*PASSPHRASE, "enter")
+        await wait_for(pilot, lambda: isinstance(app.screen, BoardScreen))
+        await wait_for(pilot, lambda: app.sync_status.last_success is not None)
+        assert len(app.screen.query_one(BoardTable).shown_ids) == 1
+    reopened = Store.open(home, PASSPHRASE)
+    assert [i.what for i in reopened.incidents().values()] == ["Rude remark at lunch"]
+    reopened.close()
+
+
+@run_async
+async def test_the_lock_clears_the_decrypted_meta_and_keeps_no_copy_of_the_store(
+        tmp_path: Path, frozen_clock) -> None:
+    home = tmp_path / "home"
+    store = Store.create(home, PASSPHRASE, member="Ada Example", team="Example Con CARE")
+    team_sync.init_shared(store, tmp_path / "shared")
+    seed = store.meta[team_sync.META_SIGNING_KEY]
+    assert seed
+    app = CaretermApp(store=store, cursor_blink=False)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot, app)
+        await pilot.press("ctrl+l")
+        await settle(pilot, app)
+        # The epoch keys and the signing seed went with the key ...
+        assert store.is_locked and store.meta == {}
+        assert store.key is None and store.store_key is None
+        # ... and the app holds the locked store nowhere: unlocking opens it afresh.
+        for holder in (app, app.gateway):
+            assert all(value is not store for value in vars(holder).values())
+        await pilot.press(*PASSPHRASE, "enter")
+        await settle(pilot, app)
+        assert isinstance(app.screen, BoardScreen)
+        assert app.store is not None and app.store is not store
+        assert app.store.meta[team_sync.META_SIGNING_KEY] == seed

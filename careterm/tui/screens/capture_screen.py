@@ -310,6 +310,18 @@ class CaptureScreen(Screen[None]):
         """Say so; the form on screen is unchanged."""
         self.query_one(HintLine).say(f"draft not kept: {message.reason}", style="bold")
 
+    def form_to_keep(self) -> dict[str, Any] | None:
+        """The app is stopping on an unexpected error: the new report being typed, to
+        keep as the draft at once (not after the quiet-typing delay), even while it is
+        being saved (the error may be the save's); ``None`` when there is none (an
+        edit, a report already stored, an empty form)."""
+        if self._draft_timer is not None:
+            self._draft_timer.stop()
+        if self.editing or self._form_closed:
+            return None
+        form = self.form()
+        return None if draft.form_is_empty(form) else form
+
     # ------------------------------------------------------------ locking
 
     def take_form_for_lock(self) -> dict[str, Any]:
