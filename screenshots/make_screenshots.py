@@ -4,6 +4,9 @@
 
 Every scene uses a frozen clock (Wednesday 25 November 2026, 14:30 at the
 venue) and the fictional demo reports, so the pictures are the same each run.
+The ``privacy-*`` scenes add one report whose text names its people and switch
+privacy mode on: the board, incident view, handover and report preview show
+masks (initials, ``●●●``), never those names.
 """
 
 from __future__ import annotations
@@ -23,7 +26,7 @@ from rich.text import Text
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from careterm.actions import casework as casework_actions
-from careterm.actions import demo
+from careterm.actions import demo, incidents
 from careterm.core import clock
 from careterm.store.store import Store
 from careterm.tui.app import CaretermApp
@@ -63,10 +66,30 @@ def casework_store() -> Store:
     return store
 
 
+NAMED_WHAT = ("Jordan Fakename grabbed Alex Placeholder's arm at the party; "
+              "jose nunez saw it")
+"""A report that names its people in what happened (the privacy scenes mask them)."""
+
+
+def named_store() -> Store:
+    """The fictional dozen and one critical report whose text names everyone in it."""
+    store = demo_store()
+    inc_id = incidents.capture(store, NAMED_WHAT, who="Jordan Fakename, Alex Placeholder",
+                               where="Jordan's hotel room, 4th floor", reporter="José Ñúñez",
+                               contact="jose.nunez@example.test, +00 0000 0042",
+                               when="10 min ago", ongoing="no", source="in-person",
+                               urgency="critical").id
+    incidents.add_note(store, inc_id, "Alex Placeholder asked for an escort tonight; "
+                                      "José wants a call on +00 0000 0042 first")
+    return store
+
+
 def scene_app(scene: str, home: Path | None = None) -> CaretermApp:
     """The app for ``scene`` (``home`` is needed for the unlock scene)."""
     if scene in ("casework", "privacy"):
         return CaretermApp(store=casework_store(), cursor_blink=False)
+    if scene.startswith("privacy-"):
+        return CaretermApp(store=named_store(), cursor_blink=False)
     if scene == "unlock":
         assert home is not None
         os.environ.setdefault("CARETERM_KDF_LIMITS", "test-only-min")
@@ -135,6 +158,36 @@ async def _privacy(pilot: Any) -> None:
     await _open_casework_report(pilot)
 
 
+async def _privacy_on(pilot: Any) -> None:
+    # Privacy mode switched on from the board, with the p key.
+    await _settle(pilot)
+    await pilot.press("p")
+    await _settle(pilot)
+
+
+async def _privacy_board(pilot: Any) -> None:
+    await _privacy_on(pilot)
+
+
+async def _privacy_incident(pilot: Any) -> None:
+    await _privacy_on(pilot)
+    [named] = [i.id for i in pilot.app.incidents.values() if i.what == NAMED_WHAT]
+    pilot.app.open_incident(named)
+    await _settle(pilot)
+
+
+async def _privacy_handover(pilot: Any) -> None:
+    await _privacy_on(pilot)
+    await pilot.press("h")
+    await _settle(pilot)
+
+
+async def _privacy_report(pilot: Any) -> None:
+    await _privacy_on(pilot)
+    await pilot.press("T")
+    await _settle(pilot)
+
+
 async def _handover(pilot: Any) -> None:
     await _settle(pilot)
     await pilot.press("h")
@@ -150,7 +203,8 @@ async def _report(pilot: Any) -> None:
 SCENES: dict[str, Callable[[Any], Awaitable[None]]] = {
     "board": _board, "capture": _capture, "incident": _incident, "help": _help,
     "unlock": _unlock, "casework": _casework, "privacy": _privacy, "handover": _handover,
-    "report": _report,
+    "report": _report, "privacy-board": _privacy_board, "privacy-incident": _privacy_incident,
+    "privacy-handover": _privacy_handover, "privacy-report": _privacy_report,
 }
 """Scene name → what to do before the picture is taken."""
 SIZES = ((80, 24), (120, 36))

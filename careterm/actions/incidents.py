@@ -3,6 +3,10 @@
 The command line and every screen call these functions; they hold the rules
 (only "what happened" is required, ongoing means at least high urgency, an
 acknowledgement stays given) and turn each action into change records.
+
+A question left unanswered is not recorded at all: "not asked" is no value,
+never a guess such as ``ongoing: unknown`` (which is the reporter's answer, and
+does not raise the urgency either).
 """
 
 from __future__ import annotations
@@ -120,7 +124,6 @@ def prepare_capture(what: str | None, *, marks: dict[str, str] | None = None,
         given[f"support_{kind}"] = state
     data = _field_data(given, marks)
     data["what"] = what
-    data.setdefault("ongoing", "unknown")
     urgency, raised = effective_urgency(data.get("ongoing"), data.get("urgency"))
     data["urgency"] = urgency
     data["status"] = "new"

@@ -15,6 +15,13 @@ same set of changes gives the same incident on every laptop, in any order:
 * ``note`` (and the other list ops named in :data:`LIST_OPS`): only ever
   added; two people writing notes never overwrite each other.
 * ``ack``: the earliest acknowledgement is kept; once given it stays given.
+
+"Not asked" and "unknown" are different facts. A capture answer nobody gave is
+``None`` (:meth:`Incident.missing` says ``empty``); ``unknown`` is what the
+reporter said (``ongoing`` has it as an answer of its own, every optional field
+as a mark). Older careterm recorded ``ongoing: "unknown"`` for every report
+where nobody chose an answer; such changes still read as ``unknown``, as they
+always did, since nothing recorded tells the two apart.
 """
 
 from __future__ import annotations
@@ -74,7 +81,9 @@ class Incident:
     when: datetime | None = None
     when_text: str | None = None
     where: str | None = None
-    ongoing: str = "unknown"
+    ongoing: str | None = None
+    """``yes``, ``no``, ``unknown`` (the reporter's answer, or the ``unknown`` mark), or
+    ``None``: not asked, or the reporter declined (then :attr:`marks` says so)."""
     contact: str | None = None
     reporter: str | None = None
     source: str | None = None
@@ -122,16 +131,16 @@ class Incident:
         return result
 
     def missing(self) -> dict[str, str]:
-        """Capture fields with no answer: field → ``empty``, ``unknown`` or ``declined``."""
+        """Capture fields with no answer: field → ``empty`` (not asked, or cleared),
+        ``unknown`` (the reporter does not know) or ``declined``."""
         result: dict[str, str] = {}
         for name in OPTIONAL_FIELDS:
             if name in self.marks:
                 result[name] = self.marks[name]
-            elif name == "ongoing":
-                if self.ongoing == "unknown":
-                    result[name] = "unknown"
             elif getattr(self, name) in (None, ""):
                 result[name] = "empty"
+            elif name == "ongoing" and self.ongoing == "unknown":
+                result[name] = "unknown"
         return result
 
 
@@ -229,8 +238,8 @@ class Fold:
                 incident.extra[name] = value
         if incident.acknowledged and incident.status == "new":
             incident.status = "acknowledged"
-        if not incident.ongoing:
-            incident.ongoing = "unknown"
+        if incident.marks.get("ongoing") == "unknown":
+            incident.ongoing = "unknown"  # the mark and the answer say the same
 
 
 def fold(changes: list[dict[str, Any]]) -> dict[str, Incident]:

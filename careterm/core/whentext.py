@@ -6,6 +6,14 @@ times go to python-dateutil. Reports are about the past, so a bare time or
 weekday that would land in the future means the most recent one before now.
 Text that cannot be understood is not an error: :func:`parse_when` returns
 ``None`` and the caller keeps the words as typed.
+
+Shown back, a resolved time reads as a clock time (:func:`describe_when`,
+``14:20 today``), or with how long ago it was (:func:`describe_when_relative`).
+The relative words lead while they are the quickest reading (under an hour:
+``about 10 minutes ago (14:20 today)``); after that the clock time leads
+(``11:30 today (about 3 hours ago)``), because a hurried reader takes the first
+words and "minutes ago" read hours later is wrong. The relative part is always
+counted from now, never the words typed at capture, which were relative to then.
 """
 
 from __future__ import annotations
@@ -49,6 +57,8 @@ _WEEKDAY_NAMES = {
     for name in names
 }
 _FUTURE_SLACK = timedelta(minutes=5)
+RELATIVE_FIRST_FOR = timedelta(hours=1)
+"""How long the relative words lead :func:`describe_when_relative`; from then the clock time."""
 
 
 def parse_when(text: str | None, now: datetime | None = None) -> datetime | None:
@@ -150,3 +160,39 @@ def describe_when(when: datetime | None, now: datetime | None = None) -> str:
     if local.year == now.year:
         return f"{local:%a %d %b %H:%M}"
     return f"{local:%Y-%m-%d %H:%M}"
+
+
+def _about(count: int, unit: str) -> str:
+    return f"about {'an' if unit == 'hour' else 'a'} {unit} ago" if count == 1 else (
+        f"about {count} {unit}s ago")
+
+
+def _how_long_ago(age: timedelta) -> str:
+    """``just now``, ``about 10 minutes ago``, ``about 3 hours ago``, ``about 2 days ago``."""
+    seconds = age.total_seconds()
+    if seconds < 60:
+        return "just now"
+    if seconds < 3600:
+        return _about(int(seconds // 60), "minute")
+    if seconds < 86400:
+        return _about(max(1, round(seconds / 3600)), "hour")
+    return _about(max(1, round(seconds / 86400)), "day")
+
+
+def describe_when_relative(when: datetime | None, now: datetime | None = None) -> str:
+    """A resolved time with how long ago it was, the quicker reading first.
+
+    Under :data:`RELATIVE_FIRST_FOR`: ``about 10 minutes ago (14:20 today)``;
+    from then on ``11:30 today (about 3 hours ago)``. A time in the future (a
+    clock set wrong somewhere) is only the clock time, as :func:`describe_when`.
+    """
+    if when is None:
+        return ""
+    now = now or clock.now()
+    absolute = describe_when(when, now)
+    age = now - when
+    if age < -_FUTURE_SLACK:
+        return absolute
+    if age < RELATIVE_FIRST_FOR:
+        return f"{_how_long_ago(age)} ({absolute})"
+    return f"{absolute} ({_how_long_ago(age)})"

@@ -4,6 +4,12 @@ Pure logic for the board screen (no Textual here): the filter a lead sets,
 the plain cell values of each row, the escalation of unacknowledged reports,
 the "reporter still to be informed" flag, and how wide each column is at a
 given terminal width. The screen only draws what this module returns.
+
+In privacy mode the where and what cells go through the report's name mask
+(:mod:`careterm.views.privacy`, the same mask as the incident view and the
+handover): :class:`PrivateRows` turns rows into what privacy mode shows,
+masking each report once per version. The member column names a team member,
+not a party to the report, and stays.
 """
 
 from __future__ import annotations
@@ -18,6 +24,7 @@ from careterm.core.model import Incident
 from careterm.core.textsafe import visible
 from careterm.core.triage import AckLevel, ack_level, board_order, format_age, waiting_for
 from careterm.core.vocabulary import STATUSES, URGENCIES
+from careterm.views.privacy import BULLET, MaskCache
 
 COLUMNS = ("id", "urgency", "status", "ack", "age", "where", "what", "member")
 """Board columns, left to right."""
@@ -194,6 +201,61 @@ def where_text(incident: Incident) -> str:
     if "where" in incident.marks:
         return f"({incident.marks['where']})"
     return cell_text(incident.where)
+
+
+def private_cells(incident: Incident, masks: MaskCache) -> tuple[str, str]:
+    """The where and what cells as privacy mode shows them: names and contacts the
+    report knows are masked (before the text is cut to a cell's length)."""
+    mask = masks(incident)
+    where = where_text(incident)
+    if not mask:
+        return where, cell_text(incident.what)
+    if "where" not in incident.marks:
+        where = cell_text(mask(_head(incident.where)))
+    return where, cell_text(mask(_head(incident.what)))
+
+
+class PrivateRows:
+    """Turns the board's rows into what privacy mode shows, masking each report's
+    where and what once per version (a clock tick only looks them up)."""
+
+    def __init__(self, masks: MaskCache | None = None) -> None:
+        self.masks = masks if masks is not None else MaskCache()
+        self._cells: dict[str, tuple[int, tuple[str, str]]] = {}
+
+    def __call__(self, row: BoardRow, incident: Incident | None) -> BoardRow:
+        """``row`` with where and what masked (hidden whole if the report is unknown)."""
+        if incident is None:
+            return replace(row, where=BULLET, what=BULLET)
+        version = len(incident.changes)
+        cached = self._cells.get(incident.id)
+        if cached is None or cached[0] != version:
+            cached = (version, private_cells(incident, self.masks))
+            self._cells[incident.id] = cached
+        where, what = cached[1]
+        if where == row.where and what == row.what:
+            return row
+        return replace(row, where=where, what=what)
+
+    def forget(self, keep: Iterable[str]) -> None:
+        """Drop what was worked out for reports not in ``keep``."""
+        wanted = set(keep)
+        for inc_id in [key for key in self._cells if key not in wanted]:
+            del self._cells[inc_id]
+        self.masks.forget(wanted)
+
+    def __len__(self) -> int:
+        return len(self._cells)
+
+
+def private_row(row: BoardRow, incident: Incident | None, masks: MaskCache) -> BoardRow:
+    """``row`` as privacy mode shows it (see :class:`PrivateRows`, which caches)."""
+    return PrivateRows(masks)(row, incident)
+
+
+def _head(text: str | None) -> str:
+    """Enough of a long text to fill a cell once masked (a 1 MB statement is not read)."""
+    return (text or "")[:CELL_TEXT_LIMIT * 4]
 
 
 def static_cells(incident: Incident) -> tuple[str, str, str, str, str, str]:

@@ -2,10 +2,11 @@
 
 Both faces show a report's answers the same way: :func:`field_rows` picks the
 fields (what happened, then every optional capture answer), their labels, the
-recorded value or the reporter's mark in its place, and why an answer counts as
-missing. ``careterm show`` prints them as plain text with :func:`detail_lines`;
-the incident screen renders the same rows with its own styles, wrapping and
-privacy mode (:mod:`careterm.tui.widgets.incident_detail`).
+recorded value or the reporter's mark in its place, why an answer counts as
+missing, and for "when" the time it was understood as. ``careterm show`` prints
+them as plain text with :func:`detail_lines`; the incident screen renders the
+same rows with its own styles, wrapping and privacy mode
+(:mod:`careterm.tui.widgets.incident_detail`).
 
 Values in a :class:`FieldRow` are the recorded text, not yet made visible: a
 face redacts or cuts it first, then shows it through
@@ -24,7 +25,7 @@ from careterm.core.textsafe import visible
 from careterm.core.timeline import describe_value, timeline_entries
 from careterm.core.triage import format_age, waiting_for
 from careterm.core.vocabulary import FIELD_LABELS, OPTIONAL_FIELDS, SOURCE_LABELS, SUPPORT_LABELS
-from careterm.core.whentext import describe_when
+from careterm.core.whentext import describe_when, describe_when_relative
 
 SHOWN_FIELDS = ("what", *OPTIONAL_FIELDS)
 """The capture answers a report's detail shows, in order."""
@@ -47,8 +48,13 @@ class FieldRow:
     missing: str | None
     """Why the answer counts as missing (``empty``, ``unknown``, ``declined``), else None."""
     understood: str | None = None
-    """``when`` only: the time it was understood as, relative to now (``10 min ago``);
-    None when the text was not understood as a time."""
+    """``when`` only: the time it was understood as (``14:20 today``); None when the
+    text was not understood as a time."""
+    reading: str | None = None
+    """``when`` only: that time with how long ago it was, the quicker reading first
+    (``about 10 minutes ago (14:20 today)``, after an hour ``11:30 today (about 3 hours
+    ago)``; :func:`careterm.core.whentext.describe_when_relative`). Faces lead with it,
+    then the words as typed: those were relative to the capture, not to now."""
 
 
 def field_rows(incident: Incident, now: datetime) -> list[FieldRow]:
@@ -63,13 +69,14 @@ def field_rows(incident: Incident, now: datetime) -> list[FieldRow]:
             if name == "source":
                 value = SOURCE_LABELS.get(value, value)
             text = str(value)
-        understood = None
+        understood = reading = None
         if name == "when_text" and incident.when:
             understood = describe_when(incident.when, now)
+            reading = describe_when_relative(incident.when, now)
         rows.append(FieldRow(
             name=name, option="when" if name == "when_text" else name, label=FIELD_LABELS[name],
             value=text, mark=str(incident.marks[name]) if name in incident.marks else None,
-            missing=missing.get(name), understood=understood))
+            missing=missing.get(name), understood=understood, reading=reading))
     return rows
 
 
@@ -83,6 +90,10 @@ def _answer(row: FieldRow) -> str:
         return visible(f"({row.mark})")
     if not row.value:
         return "(empty)"
+    if row.reading:
+        return f'{row.reading} · typed as "{visible(row.value, one_line=True)}"'
+    if row.name == "when_text":
+        return visible(row.value) + "  (time not understood; kept as typed)"
     return visible(row.value)
 
 
@@ -92,25 +103,24 @@ def _labelled(label: str, text: str, width: int = 18) -> list[str]:
 
 
 def detail_lines(incident: Incident, now: datetime, target: timedelta) -> list[str]:
-    """``careterm show``: every field, what is missing, the timeline and the history."""
-    if incident.acknowledged:
-        ack = "acknowledged"
-    elif incident.is_open:
-        ack = f"unacknowledged for {format_age(waiting_for(incident, now))}"
-        ack += f" (target {format_age(target)})"
-    else:
-        ack = "never acknowledged"
+    """``careterm show``: every field, what is missing, the timeline and the history.
+
+    The first line is the id, the urgency and the status, each once; an
+    acknowledgement still missing is added there, loud, while one given has its
+    own ``acknowledged`` line (when and by whom) below: with the status
+    ``acknowledged`` the head would otherwise say it twice.
+    """
+    parts = [incident.id, incident.urgency, incident.status]
+    if not incident.acknowledged:
+        parts.append(f"unacknowledged for {format_age(waiting_for(incident, now))} "
+                     f"(target {format_age(target)})" if incident.is_open
+                     else "never acknowledged")
     # Urgency and status may come from another laptop's newer careterm: show them safely too.
-    head = f"{incident.id} · {incident.urgency} · {incident.status} · {ack}"
+    head = " · ".join(parts)
     lines = [visible(head, one_line=True), ""]
     rows = field_rows(incident, now)
     for row in rows:
-        text = _answer(row)
-        if row.understood:
-            text += f"  ({row.understood})"
-        elif row.name == "when_text" and row.value:
-            text += "  (time not understood; kept as typed)"
-        lines += _labelled(row.label, text)
+        lines += _labelled(row.label, _answer(row))
     if incident.support:
         support = ", ".join(f"{SUPPORT_LABELS.get(kind, kind)}: {state}"
                             for kind, state in incident.support.items())

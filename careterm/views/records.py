@@ -6,6 +6,10 @@ a field with no answer is ``null``. Marks and missing answers are keyed by
 the capture option names (``when``, not ``when_text``), because they answer
 "which question has no answer"; ``history`` is keyed by the stored field
 names, because it lists the values exactly as they were recorded.
+``missing`` says why an answer is missing: ``empty`` (nobody asked, or it was
+cleared), ``unknown`` (the reporter does not know) or ``declined``; "not asked"
+and "unknown" are different facts (:mod:`careterm.core.model`), so ``ongoing``
+is ``null`` when nobody asked and ``"unknown"`` when the reporter did not know.
 
 Casework adds ``category``, ``review``, ``resolutions``, ``conflicts``,
 ``conversations``, ``support`` (each step with who and when), ``informed``,

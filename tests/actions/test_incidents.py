@@ -51,6 +51,34 @@ class TestCapture:
         critical = actions.capture(store, "ongoing", ongoing="yes", urgency="critical")
         assert critical.urgency == "critical"
 
+    def test_a_question_not_asked_is_not_recorded_as_unknown(self, store: Store) -> None:
+        incident = store.get(actions.capture(store, "Nobody asked if it goes on").id)
+        assert incident.ongoing is None and incident.missing()["ongoing"] == "empty"
+        assert "ongoing" not in incident.history
+        said = store.get(actions.capture(store, "Reporter does not know", ongoing="unknown").id)
+        assert said.ongoing == "unknown" and said.missing()["ongoing"] == "unknown"
+        marked = store.get(actions.capture(store, "Marked", marks={"ongoing": "unknown"}).id)
+        assert marked.ongoing == "unknown" and marked.missing()["ongoing"] == "unknown"
+        assert [v.value for v in marked.history["ongoing"]] == [{"mark": "unknown"}]
+
+    @pytest.mark.parametrize(("ongoing", "urgency", "raised"), [
+        ("yes", "high", True), ("no", "medium", False), ("unknown", "medium", False),
+        (None, "medium", False)])
+    def test_only_yes_raises_the_urgency(self, store: Store, ongoing: str | None,
+                                         urgency: str, raised: bool) -> None:
+        captured = actions.capture(store, "x", ongoing=ongoing)
+        assert (captured.urgency, captured.urgency_raised) == (urgency, raised)
+        assert store.get(captured.id).urgency == urgency
+        marked = actions.capture(store, "x", marks={"ongoing": "unknown"})
+        assert (marked.urgency, marked.urgency_raised) == ("medium", False)
+
+    def test_clearing_ongoing_leaves_no_answer(self, store: Store) -> None:
+        inc_id = actions.capture(store, "x", ongoing="yes").id
+        assert actions.update(store, inc_id, ongoing=None) == ["ongoing"]
+        incident = store.get(inc_id)
+        assert incident.ongoing is None and incident.missing()["ongoing"] == "empty"
+        assert incident.urgency == "high"  # raised once, it stays until someone lowers it
+
     def test_marks_unknown_and_declined(self, store: Store) -> None:
         incident = store.get(actions.capture(
             store, "x", marks={"who": "unknown", "contact": "declined"}).id)

@@ -376,6 +376,75 @@ def test_show_has_every_field_the_missing_answers_and_the_timeline(cli, frozen_c
     assert "14:35 today  Ada Example  note: Reporter wants an escort" in shown
 
 
+def test_show_prints_the_status_once(cli) -> None:
+    inc_id = capture(cli, "--what", "Rude remark at registration")
+    assert cli("show", inc_id).out.splitlines()[0] == (
+        f"{inc_id} · medium · new · unacknowledged for 0s (target 15m)")
+    cli("ack", inc_id, "--via", "email")
+    shown = cli("show", inc_id).out
+    head = shown.splitlines()[0]
+    assert head == f"{inc_id} · medium · acknowledged"
+    assert head.count("acknowledged") == 1
+    assert "acknowledged:     14:30 today by Ada Example (email)" in shown
+    cli("status", inc_id, "in-review")
+    assert cli("show", inc_id).out.splitlines()[0] == f"{inc_id} · medium · in-review"
+
+
+def test_show_leads_with_the_clock_time_once_when_is_over_an_hour_ago(cli,
+                                                                      frozen_clock) -> None:
+    inc_id = capture(cli, "--what", "Shouting", "--when", "10 min ago")
+    assert ('when:             about 10 minutes ago (14:20 today) · typed as "10 min ago"'
+            in cli("show", inc_id).out.splitlines())
+    frozen_clock.advance(minutes=49)
+    assert "when:             about 59 minutes ago (14:20 today)" in cli("show", inc_id).out
+    frozen_clock.advance(minutes=1)
+    assert "when:             14:20 today (about an hour ago)" in cli("show", inc_id).out
+    frozen_clock.advance(hours=2)
+    assert ('when:             14:20 today (about 3 hours ago) · typed as "10 min ago"'
+            in cli("show", inc_id).out.splitlines())
+    kept = capture(cli, "--what", "Shouting", "--when", "during the keynote")
+    assert ("when:             during the keynote  (time not understood; kept as typed)"
+            in cli("show", kept).out.splitlines())
+
+
+def test_not_asked_and_unknown_stay_different_answers(cli) -> None:
+    asked = {
+        "not asked": [],
+        "unknown": ["--ongoing", "unknown"],
+        "marked unknown": ["--unknown", "ongoing"],
+        "declined": ["--declined", "ongoing"],
+        "no": ["--ongoing", "no"],
+    }
+    ids = {name: capture(cli, "--what", f"Report, ongoing {name}", *args)
+           for name, args in asked.items()}
+    records = {r["id"]: r for r in json.loads(cli("list", "--json").out)}
+    seen = {name: (records[inc]["ongoing"], records[inc]["missing"].get("ongoing"),
+                   records[inc]["marks"].get("ongoing"), records[inc]["urgency"])
+            for name, inc in ids.items()}
+    assert seen == {
+        "not asked": (None, "empty", None, "medium"),
+        "unknown": ("unknown", "unknown", None, "medium"),
+        "marked unknown": ("unknown", "unknown", "unknown", "medium"),
+        "declined": (None, "declined", "declined", "medium"),
+        "no": ("no", None, None, "medium"),
+    }
+    assert show_json(cli, ids["not asked"])["missing"]["ongoing"] == "empty"
+    assert "ongoing" not in show_json(cli, ids["not asked"])["history"]
+    lines = {name: cli("show", inc).out.splitlines() for name, inc in ids.items()}
+    assert "ongoing:          (empty)" in lines["not asked"]
+    assert "ongoing:          unknown" in lines["unknown"]
+    assert "ongoing:          (unknown)" in lines["marked unknown"]
+    assert any("ongoing (empty)" in line for line in lines["not asked"])
+    assert any("ongoing (unknown)" in line for line in lines["unknown"])
+
+
+def test_clearing_ongoing_leaves_it_unanswered_not_unknown(cli) -> None:
+    inc_id = capture(cli, "--what", "It stopped", "--ongoing", "no")
+    assert cli("update", inc_id, "--ongoing", "").code == 0
+    record = show_json(cli, inc_id)
+    assert (record["ongoing"], record["missing"]["ongoing"]) == (None, "empty")
+
+
 # ------------------------------------------------------------- ack, note
 
 def test_ack_twice_keeps_the_first_and_says_so(cli, frozen_clock) -> None:

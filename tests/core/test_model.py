@@ -65,6 +65,27 @@ class TestFold:
         assert incident.missing()["who"] == "declined"
         assert incident.missing()["contact"] == "empty"
 
+    def test_ongoing_not_asked_is_not_unknown(self) -> None:
+        def ongoing(data: dict) -> tuple[str | None, str | None]:
+            incident = fold([change("d1:1", "AA0001", "set", {"what": "x", **data}, "1.0")])[
+                "AA0001"]
+            return incident.ongoing, incident.missing().get("ongoing")
+
+        assert ongoing({}) == (None, "empty")                    # nobody asked
+        assert ongoing({"ongoing": None}) == (None, "empty")     # an answer cleared
+        assert ongoing({"ongoing": "unknown"}) == ("unknown", "unknown")  # as recorded before
+        assert ongoing({"ongoing": {"mark": "unknown"}}) == ("unknown", "unknown")
+        assert ongoing({"ongoing": {"mark": "declined"}}) == (None, "declined")
+        assert ongoing({"ongoing": "yes"}) == ("yes", None)
+        assert ongoing({"ongoing": "no"}) == ("no", None)
+
+    def test_a_later_answer_replaces_the_unknown_mark(self) -> None:
+        incident = fold([
+            change("d1:1", "AA0001", "set", {"what": "x", "ongoing": {"mark": "unknown"}}, "1.0"),
+            change("d1:2", "AA0001", "set", {"ongoing": {"mark": "declined"}}, "2.0"),
+        ])["AA0001"]
+        assert incident.ongoing is None and incident.missing()["ongoing"] == "declined"
+
     def test_unknown_fields_and_ops_from_newer_versions_are_kept(self) -> None:
         incident = fold([
             change("d1:1", "AA0001", "set", {"what": "x", "category": "online"}, "1.0"),

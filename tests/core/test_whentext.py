@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import pytest
 
-from careterm.core.whentext import describe_when, parse_when
+from careterm.core.whentext import describe_when, describe_when_relative, parse_when
 from tests.support import CONFERENCE_TZ, FROZEN_AT
 
 
@@ -74,3 +74,34 @@ class TestDescribeWhen:
         assert describe_when(at(24, 21, 0), FROZEN_AT) == "21:00 yesterday"
         assert describe_when(at(19, 9, 0), FROZEN_AT) == "Thu 19 Nov 09:00"
         assert describe_when(None, FROZEN_AT) == ""
+
+
+class TestDescribeWhenRelative:
+    """How long ago leads for the first hour; after that the clock time leads."""
+
+    @pytest.mark.parametrize(("when", "expected"), [
+        (at(25, 14, 30), "just now (14:30 today)"),
+        (at(25, 14, 29), "about a minute ago (14:29 today)"),
+        (at(25, 14, 20), "about 10 minutes ago (14:20 today)"),
+        (at(25, 13, 31), "about 59 minutes ago (13:31 today)"),
+        (at(25, 13, 30), "13:30 today (about an hour ago)"),
+        (at(25, 11, 30), "11:30 today (about 3 hours ago)"),
+        (at(25, 12, 1), "12:01 today (about 2 hours ago)"),
+        (at(24, 21, 0), "21:00 yesterday (about 18 hours ago)"),
+        (at(19, 9, 0), "Thu 19 Nov 09:00 (about 6 days ago)"),
+        (datetime(2025, 11, 25, 14, 30, tzinfo=CONFERENCE_TZ),
+         "2025-11-25 14:30 (about 365 days ago)"),
+        (at(25, 14, 33), "just now (14:33 today)"),  # a clock a little ahead
+        (at(25, 16, 0), "16:00 today"),               # the future: only the clock time
+    ])
+    def test_reading(self, when: datetime, expected: str) -> None:
+        assert describe_when_relative(when, FROZEN_AT) == expected
+
+    def test_none_is_empty(self) -> None:
+        assert describe_when_relative(None, FROZEN_AT) == ""
+
+    def test_counts_from_now_on_the_replaceable_clock(self, frozen_clock) -> None:
+        when = FROZEN_AT - timedelta(minutes=10)
+        assert describe_when_relative(when) == "about 10 minutes ago (14:20 today)"
+        frozen_clock.advance(hours=3)
+        assert describe_when_relative(when) == "14:20 today (about 3 hours ago)"

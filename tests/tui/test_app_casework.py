@@ -235,6 +235,21 @@ async def test_conversation_with_one_member_keeps_a_warning(store: Store,
 
 
 @sync
+async def test_a_casework_warning_on_the_hint_line_masks_names_in_privacy_mode(
+        store: Store, frozen_clock) -> None:
+    inc_id = capture_one(store)
+    app = CaretermApp(store=store, cursor_blink=False)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await open_report(pilot, app, inc_id)
+        await pilot.press("p")
+        await pilot.press("t")
+        fill(app, **{"with": "Dee Fictional", "when": "20 min ago"})
+        await save(pilot, app)
+        assert "conversation recorded · ⚠ conversation with the reported person" in hint(app)
+        assert "Dee" not in hint(app) and "Fictional" not in hint(app)
+
+
+@sync
 async def test_acting_alone_and_support_with_who_and_when(frozen_clock) -> None:
     store = memory_store()
     inc_id = capture_one(store)

@@ -51,7 +51,7 @@ async def test_enter_opens_every_field_what_is_missing_and_the_timeline(
         assert "10 min ago  (14:20 today)" in text
         assert "Evening social, Hall Omega" in text
         assert "contact  (declined)" in text
-        assert "missing  ongoing (unknown), contact (declined), reporter (empty)" in text
+        assert "missing  ongoing (empty), contact (declined), reporter (empty)" in text
         assert "Ada Example: report captured" in text
         await pilot.press("escape")
         assert isinstance(app.screen, BoardScreen)

@@ -14,7 +14,7 @@ from careterm.tui.screens.casework_modals import ReviewForm
 from careterm.tui.screens.handover_screen import HandoverScreen
 from careterm.tui.screens.incident_screen import IncidentScreen
 from careterm.tui.widgets.board_table import BoardTable
-from careterm.tui.widgets.incident_detail import Redactor
+from careterm.views.privacy import NameMask
 from tests.support import settle, sync
 
 SEEDED = ("Dee Fictional", "Ivy Reporter", "ivy.reporter@example.org", "Gus Mock",
@@ -48,15 +48,15 @@ def incident_view(app: CaretermApp) -> str:
     return app.screen.query_one("#incident").render().plain
 
 
-def test_redactor_hides_every_value_the_people_fields_held(frozen_clock) -> None:
+def test_the_mask_hides_every_value_the_people_fields_held(frozen_clock) -> None:
     store = Store.in_memory(member="Ada Example", team="Example Con CARE", tag="AA")
     incident = store.get(seed(store))
-    redact = Redactor.for_incident(incident)
+    redact = NameMask.for_incident(incident)
     text = ("Dee Fictional (attendee, red hoodie) met Hana Specimen; write to "
             "ivy.reporter@example.org; Gus Mock and Ivy Reporter saw it. Deep water.")
     assert redact(text) == ("D.F.R. met H.S.; write to ●●●; G.M. and I.R. saw it. "
                             "Deep water.")
-    assert Redactor.none()(text) == text
+    assert NameMask.none()(text) == text
 
 
 @sync

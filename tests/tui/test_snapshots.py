@@ -22,6 +22,11 @@ CASES = [
     ("privacy", (120, 36)),
     ("handover", (80, 24)), ("handover", (120, 36)),
     ("report", (80, 24)), ("report", (120, 36)),
+    # Privacy mode on: a report naming its people in what, where and a note.
+    ("privacy-board", (80, 24)), ("privacy-board", (120, 36)),
+    ("privacy-incident", (80, 24)), ("privacy-incident", (120, 36)),
+    ("privacy-handover", (80, 24)), ("privacy-handover", (120, 36)),
+    ("privacy-report", (80, 24)), ("privacy-report", (120, 36)),
 ]
 
 

@@ -50,7 +50,8 @@ def test_export_has_every_section(store: Store, frozen_clock) -> None:
                     "## Support for the reporter", "## Informing the reporter",
                     "## Public statement", "## Notes", "## Timeline"):
         assert f"\n{section}\n" in record
-    assert "**Missing answers:** ongoing (not known), came in (declined to say)" in record
+    # Nobody asked whether it is ongoing: no answer, not "not known".
+    assert "**Missing answers:** ongoing (no answer), came in (declined to say)" in record
     assert "- **Acknowledged:** Ada Example, 2026-11-25 14:34 (in-person)" in record
     assert "- **Who acted badly:** Bo Sample" in record
     assert "- **Eve Example:** friends with Bo Sample" in record

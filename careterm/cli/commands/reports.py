@@ -54,7 +54,9 @@ def _add_report_options(parser: argparse.ArgumentParser, *, update: bool = False
     parser.add_argument("--when", metavar="TEXT",
                         help="when, as said: '10 min ago', '14:30', 'yesterday 21:00'")
     parser.add_argument("--where", metavar="TEXT", help="where it happened")
-    parser.add_argument("--ongoing", metavar=choices(ONGOING), help="is it still going on")
+    parser.add_argument("--ongoing", metavar=choices(ONGOING),
+                        help="is it still going on ('unknown': the reporter does not know; "
+                             "leave it out when nobody asked)")
     parser.add_argument("--contact", metavar="TEXT", help="how to reach the reporter")
     parser.add_argument("--reporter", metavar="TEXT", help="the reporter's name")
     parser.add_argument("--source", metavar=choices(SOURCES), help="how the report came in")

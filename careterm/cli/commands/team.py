@@ -5,6 +5,9 @@ The work is in :mod:`careterm.team` (sync, devices, keys, revoke) and
 :mod:`careterm.store.store`; these handlers read the passphrases through
 :mod:`careterm.cli.session` and print the lines those modules return.
 ``init`` and ``join`` refuse to overwrite a store before asking anything.
+``init``, ``passphrase`` and ``revoke`` take a short new passphrase, then warn
+about it on stderr (exit code 0). ``join`` says a wrong passphrase in the
+team's terms: the folder's passphrase did not match, and nothing was written.
 """
 
 from __future__ import annotations
@@ -13,15 +16,30 @@ import argparse
 from pathlib import Path
 
 from careterm.cli.commands import command
-from careterm.cli.output import fit, out, table
-from careterm.cli.session import Session, read_new_passphrase, read_passphrase
+from careterm.cli.output import fit, notice, out, table
+from careterm.cli.session import (
+    SHORT_PASSPHRASE_WARNING,
+    Session,
+    is_short_passphrase,
+    read_new_passphrase,
+    read_passphrase,
+)
 from careterm.core import clock
 from careterm.core.textsafe import visible
 from careterm.core.validate import clean_text
 from careterm.core.whentext import describe_when
-from careterm.errors import CaretermError, InvalidInput, NoStore, StoreExists
+from careterm.errors import CaretermError, InvalidInput, NoStore, StoreExists, WrongPassphrase
 from careterm.store.store import Store, has_store
 from careterm.team import devices, keys, revoke, sync
+
+JOIN_WRONG_PASSPHRASE = "the team's passphrase did not match; nothing was written"
+"""What ``join`` says when the passphrase does not open the team's shared folder."""
+
+
+def _warn_if_short(passphrase: str) -> None:
+    """The short-passphrase warning on stderr (never the passphrase itself)."""
+    if is_short_passphrase(passphrase):
+        notice(SHORT_PASSPHRASE_WARNING)
 
 
 def _init_arguments(parser: argparse.ArgumentParser) -> None:
@@ -41,8 +59,10 @@ def cmd_init(args: argparse.Namespace, session: Session) -> int:
     team = clean_text(args.team, "team") or ""
     if has_store(session.home):
         raise StoreExists(session.home)
-    store = Store.create(session.home, read_passphrase(new=True), member=member, team=team)
+    passphrase = read_passphrase(new=True)
+    store = Store.create(session.home, passphrase, member=member, team=team)
     session.adopt(store)
+    _warn_if_short(passphrase)
     home = visible(str(session.home), one_line=True)
     if args.shared:
         try:
@@ -73,7 +93,11 @@ def cmd_join(args: argparse.Namespace, session: Session) -> int:
         raise InvalidInput("member: give your name")
     if has_store(session.home):
         raise StoreExists(session.home)
-    joined = sync.join(session.home, Path(args.shared), member, read_passphrase())
+    passphrase = read_passphrase()
+    try:
+        joined = sync.join(session.home, Path(args.shared), member, passphrase)
+    except WrongPassphrase:
+        raise CaretermError(JOIN_WRONG_PASSPHRASE) from None
     if isinstance(joined, Store):
         session.adopt(joined)
     out(f"joined the team in {visible(args.shared, one_line=True)} as "
@@ -98,6 +122,7 @@ def cmd_passphrase(args: argparse.Namespace, session: Session) -> int:
     new = read_new_passphrase("new passphrase")
     for line in keys.change_passphrase_everywhere(session.home, old, new):
         out(visible(line, one_line=True))
+    _warn_if_short(new)
     return 0
 
 
@@ -130,4 +155,5 @@ def cmd_revoke(args: argparse.Namespace, session: Session) -> int:
     result = revoke.revoke(store, args.device, new)
     for line in result.lines:
         out(visible(line, one_line=True))
+    _warn_if_short(new)
     return 0

@@ -5,11 +5,19 @@ reporter, and everything open, from :func:`careterm.core.casework.handover`.
 The lists are gathered in a thread worker (under the store lock) and drawn
 when they arrive; they are gathered again when reports change, and each
 minute so ages stay true.
+
+In privacy mode each report's "what" is masked with that report's name mask
+(:mod:`careterm.views.privacy`, as on the board and in the incident view),
+from the app's copy of the report: the first line is masked before it is cut
+to length, so a name at the cut is never left half shown. Switching privacy
+redraws the page without gathering again.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
+from functools import partial
 from typing import Any
 
 from rich.text import Text
@@ -19,14 +27,16 @@ from textual.containers import VerticalScroll
 from textual.widgets import Footer, Static
 
 from careterm.core import casework, clock, vocabulary
+from careterm.core.model import Incident
 from careterm.core.textsafe import visible
 from careterm.store.store import Store
-from careterm.tui.messages import HandoverGathered
+from careterm.tui.messages import HandoverGathered, PrivacyToggled
 from careterm.tui.protocol import host
 from careterm.tui.screens.casework_commands import CaseworkCommands
 from careterm.tui.screens.gathering_screen import GatheringScreen
 from careterm.tui.widgets.board_table import INFORM_STYLE, URGENCY_STYLES
 from careterm.tui.widgets.hint_line import HintLine
+from careterm.views.privacy import BULLET, MaskCache
 
 REGATHER_SECONDS = 60.0
 """A clock tick gathers the lists again at most this often (ages move by the minute)."""
@@ -42,8 +52,27 @@ SECTIONS = (
 """Handover list key, heading, and what it means."""
 
 
-def summary_line(item: dict[str, Any]) -> Text:
-    """One report as one line: id, urgency, status, how long, flags, what."""
+WHAT_LENGTH = 80
+"""The handover's "what": the first line, cut to this many characters."""
+
+
+Hidden = Callable[[str], str]
+"""Report id → its "what" as privacy mode shows it."""
+
+
+def private_what(incident: Incident | None, masks: MaskCache) -> str:
+    """The first line of what happened with the report's names masked, then cut to
+    :data:`WHAT_LENGTH` (a report the app does not have is hidden whole)."""
+    if incident is None:
+        return BULLET
+    lines = (incident.what or "").strip().splitlines()
+    first = masks(incident)(lines[0]) if lines else ""
+    return first[:WHAT_LENGTH] + ("…" if len(first) > WHAT_LENGTH else "")
+
+
+def summary_line(item: dict[str, Any], hidden: Hidden | None = None) -> Text:
+    """One report as one line: id, urgency, status, how long, flags, what (``hidden``:
+    privacy mode's "what" for a report id)."""
     line = Text(end="")
     line.append(f"  {item['id']:<7}", style="bold")
     line.append(f"{item['urgency']:<9}", style=URGENCY_STYLES.get(item["urgency"], ""))
@@ -60,12 +89,15 @@ def summary_line(item: dict[str, Any]) -> Text:
     if item["category"]:
         line.append(f"[{vocabulary.CATEGORY_LABELS.get(item['category'], item['category'])}] ",
                     style="dim")
-    line.append(visible(item["what"], one_line=True))
+    what = item["what"] if hidden is None else hidden(item["id"])
+    line.append(visible(what, one_line=True))
     return line
 
 
-def handover_text(handover: dict[str, Any], now: datetime, team: str = "") -> Text:
-    """The handover page as one Text (one line per report: the view cuts them to fit)."""
+def handover_text(handover: dict[str, Any], now: datetime, team: str = "",
+                  hidden: Hidden | None = None) -> Text:
+    """The handover page as one Text (one line per report: the view cuts them to fit);
+    ``hidden``: privacy mode's "what" for a report id."""
     out = Text()
     out.append("Handover", style="bold underline")
     if team:
@@ -79,7 +111,7 @@ def handover_text(handover: dict[str, Any], now: datetime, team: str = "") -> Te
         if not items:
             out.append("  none\n", style="dim")
         for item in items:
-            out.append_text(summary_line(item))
+            out.append_text(summary_line(item, hidden))
             out.append("\n")
         out.append("\n")
     out.rstrip()
@@ -104,6 +136,7 @@ class HandoverScreen(GatheringScreen):
         super().__init__()
         self.handover: dict[str, Any] | None = None
         self._gathered_at = 0.0
+        self._masks = MaskCache()
 
     def compose(self) -> ComposeResult:
         """The page, scrollable, a hint line and the footer."""
@@ -131,8 +164,17 @@ class HandoverScreen(GatheringScreen):
         """Show what was gathered at the current width."""
         if self.handover is None or not self.query("#handover"):
             return
+        app = host(self)
+        hidden = partial(self._private_what, app.incidents) if app.privacy else None
         self.query_one("#handover", Static).update(
-            handover_text(self.handover, clock.now(), host(self).team_name))
+            handover_text(self.handover, clock.now(), app.team_name, hidden))
+
+    def _private_what(self, incidents: dict[str, Incident], inc_id: str) -> str:
+        return private_what(incidents.get(inc_id), self._masks)
+
+    def on_privacy_toggled(self, message: PrivacyToggled) -> None:
+        """Names hidden or shown again (what was gathered is drawn again)."""
+        self.draw()
 
     def tick(self) -> None:
         """Ages move on: gather again now and then."""

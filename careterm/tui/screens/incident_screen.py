@@ -37,6 +37,7 @@ from careterm.tui.screens.choice_modal import ChoiceModal
 from careterm.tui.screens.text_modal import TextModal
 from careterm.tui.widgets.hint_line import HintLine
 from careterm.tui.widgets.incident_detail import IncidentDetail
+from careterm.views.privacy import NameMask
 
 _CASEWORK = Binding.Group("casework", compact=True)
 """The casework keys share one footer entry (each is spelled out in the view's legend)."""
@@ -154,7 +155,11 @@ class IncidentScreen(Screen[None]):
         self.redraw()
 
     def hint(self, message: str, *, style: str = "") -> None:
-        """Say something on the hint line."""
+        """Say something on the hint line (names masked in privacy mode: a casework
+        warning may name the people of the report)."""
+        incident = self.incident
+        if self.private and incident is not None:
+            message = NameMask.for_incident(incident)(message)
         self.query_one(HintLine).say(message, style=style)
 
     # ------------------------------------------------------------ actions

@@ -4,6 +4,12 @@ Cells are rich ``Text`` made from plain values, so user text is never read
 as markup. Escalation shows as colour *and* as the symbol and words the core
 puts in the acknowledgement cell (``⚠ unacked 17m``, ``‼ unacked 31m``); so
 does a resolution still to be told to the reporter (``✉ inform``).
+
+Privacy mode is the table's own business: it watches the app's ``privacy``
+and, while it is on, shows every row through
+:class:`careterm.views.board.PrivateRows` (names and contacts masked in where
+and what, once per version of a report), so the screen gives it plain rows
+either way and switching it redraws only the cells that change.
 """
 
 from __future__ import annotations
@@ -14,7 +20,8 @@ from textual.widgets import DataTable
 from textual.widgets.data_table import ColumnKey, RowKey
 
 from careterm.core.triage import AckLevel
-from careterm.views.board import COLUMN_LABELS, COLUMNS, BoardRow, column_layout
+from careterm.tui.protocol import host
+from careterm.views.board import COLUMN_LABELS, COLUMNS, BoardRow, PrivateRows, column_layout
 
 ACK_STYLES = {
     AckLevel.ACKNOWLEDGED: "dim",
@@ -65,6 +72,8 @@ class BoardTable(DataTable):
         self._shown: dict[str, BoardRow] = {}
         self._order: list[str] = []
         self._widths: dict[str, int] = {}
+        self._given: list[BoardRow] = []
+        self._private = PrivateRows()
 
     # ------------------------------------------------------------ columns
 
@@ -79,6 +88,11 @@ class BoardTable(DataTable):
         for name in COLUMNS:
             self.add_column(Text(" " + COLUMN_LABELS[name], style="bold"), key=name,
                             width=self._widths[name])
+        self.watch(self.app, "privacy", self._privacy_switched, init=False)
+
+    def _privacy_switched(self) -> None:
+        """Privacy mode went on or off: show the same rows masked, or plain again."""
+        self.show_rows(self._given)
 
     def on_resize(self) -> None:
         """Share the new width between where, what and member."""
@@ -131,7 +145,15 @@ class BoardTable(DataTable):
         return True
 
     def show_rows(self, rows: list[BoardRow]) -> None:
-        """Make the table show exactly ``rows`` in that order, changing only what differs."""
+        """Make the table show exactly ``rows`` in that order, changing only what differs
+        (masked first in privacy mode)."""
+        self._given = rows
+        app = host(self)
+        if app.privacy:
+            incidents = app.incidents
+            rows = [self._private(row, incidents.get(row.id)) for row in rows]
+            if len(self._private) > 2 * len(rows) + 100:
+                self._private.forget(row.id for row in rows)
         selected = self.selected_id()
         wanted = {row.id: row for row in rows}
         removed = [key for key in self._shown if key not in wanted]

@@ -6,16 +6,17 @@ answers are shown, their labels, marks and what is missing come from
 :func:`careterm.views.detail.field_rows`, the same rows ``careterm show`` prints;
 this module adds the styles, the wrapping and privacy mode.
 
-In privacy mode (someone stands beside the desk) the people in the report
-are reduced to initials and the contact to bullets, wherever their recorded
-text appears in the view: the fields, the review's "who acted badly", the
-conversations, the warnings, the notes and the timeline (old values too).
-What happened, where, and the rest of the record stay, so the team can work.
+In privacy mode (someone stands beside the desk) the people fields are shown
+as initials and the contact as bullets, and every name and contact the report
+knows is masked wherever it appears in the view (what happened, where, the
+review's "who acted badly", the conversations, the warnings, the notes and the
+timeline, old values too) by the one mask of :mod:`careterm.views.privacy`,
+the same one the board and the handover use. The rest of the record stays,
+so the team can work.
 """
 
 from __future__ import annotations
 
-import re
 import textwrap
 from datetime import datetime, timedelta
 from typing import Any
@@ -32,7 +33,7 @@ from careterm.core.whentext import describe_when
 from careterm.tui.widgets.board_table import ACK_STYLES, INFORM_STYLE, URGENCY_STYLES
 from careterm.views.board import ack_cell, age_cell
 from careterm.views.detail import FieldRow, field_rows
-from careterm.views.privacy import PRIVATE_FIELDS, initials, private_value
+from careterm.views.privacy import PRIVATE_FIELDS, NameMask, private_value
 
 LABEL_WIDTH = 16
 
@@ -45,76 +46,6 @@ CASEWORK_KEYS = (("c", "category"), ("x", "conflict"), ("t", "conversation"),
                  ("l", "acted alone"), ("g", "support"), ("r", "review"),
                  ("v", "resolution"), ("i", "reporter informed"), ("m", "statement"))
 """The incident view's casework keys, in the order its sections are shown."""
-
-
-_NAME_PARTS = re.compile(r"[(),;/]|\band\b")
-
-
-LONG_VALUE = 300
-"""Recorded values longer than this are hidden by plain replacement (no regex built)."""
-
-
-class Redactor:
-    """Replaces the recorded text of the people in a report by initials (contacts by
-    bullets) wherever it appears. ``Redactor.none()`` changes nothing."""
-
-    def __init__(self, replacements: dict[str, str]) -> None:
-        self.replacements = {k: v for k, v in replacements.items() if k.strip()}
-        ordered = sorted(self.replacements, key=len, reverse=True)
-        # A pasted statement as "who" is replaced as plain text, not built into the pattern.
-        self.long = [k for k in ordered if len(k) > LONG_VALUE]
-        short = [k for k in ordered if len(k) <= LONG_VALUE]
-        self.pattern = (re.compile("|".join(rf"(?<!\w){re.escape(k)}(?!\w)" for k in short))
-                        if short else None)
-
-    @classmethod
-    def none(cls) -> Redactor:
-        """A redactor that shows everything."""
-        return cls({})
-
-    @classmethod
-    def for_incident(cls, incident: Incident) -> Redactor:
-        """Every value the private fields ever held, the review's actors and the people
-        conversations were held with (names only: "the reporter" stays readable)."""
-        found: dict[str, str] = {}
-
-        def person(text: Any) -> None:
-            if not isinstance(text, str) or not text.strip():
-                return
-            found.setdefault(text.strip(), initials(text))
-            # "Dee Fictional (attendee, red hoodie)": the name alone is hidden too.
-            for part in _NAME_PARTS.split(text):
-                part = part.strip()
-                if len(part) >= 3 and any(word[:1].isupper() for word in part.split()):
-                    found.setdefault(part, initials(part))
-
-        history = incident.history
-        for name in PRIVATE_FIELDS:
-            for value in [getattr(incident, name, None),
-                          *(v.value for v in history.get(name, []))]:
-                if isinstance(value, str) and value.strip():
-                    if name == "contact":
-                        found[value.strip()] = private_value("contact", value)
-                    else:
-                        person(value)
-        for value in history.get("review_actors", []):
-            for actor in value.value if isinstance(value.value, list) else []:
-                person(actor)
-        for entry in incident.entries.get("conversation", []):
-            who = entry.data.get("with")
-            if isinstance(who, str) and any(w[:1].isupper() for w in who.split()):
-                person(who)
-        return cls(found)
-
-    def __call__(self, text: str) -> str:
-        """``text`` with every recorded name and contact replaced."""
-        if not text:
-            return text
-        for value in self.long:
-            text = text.replace(value, self.replacements[value])
-        if self.pattern is None:
-            return text
-        return self.pattern.sub(lambda m: self.replacements[m.group(0)], text)
 
 
 SHOWN_CHARACTERS = 20_000
@@ -156,7 +87,7 @@ def _iso_stamp(at: str | None, now: datetime) -> str:
 class _Writer:
     """Appends labelled, wrapped, redacted lines to one Text."""
 
-    def __init__(self, out: Text, width: int | None, redact: Redactor) -> None:
+    def __init__(self, out: Text, width: int | None, redact: NameMask) -> None:
         self.out = out
         self.width = width
         self.value_width = width - LABEL_WIDTH - 2 if width else None
@@ -192,7 +123,7 @@ class _Writer:
         self.out.append(f"  {key} {what}\n", style="dim italic")
 
 
-def _value(row: FieldRow, width: int | None, private: bool, redact: Redactor) -> Text:
+def _value(row: FieldRow, width: int | None, private: bool, redact: NameMask) -> Text:
     if row.mark is not None:
         return Text(f"({row.mark})", style="italic")
     if not row.value:
@@ -224,7 +155,7 @@ def _warnings(w: _Writer, incident: Incident, member: str | None) -> None:
         w.out.append("\n")
 
 
-def _casework(w: _Writer, incident: Incident, now: datetime, private: bool) -> None:
+def _casework(w: _Writer, incident: Incident, now: datetime) -> None:
     out = w.out
     out.append("Casework\n", style="bold underline")
     w.block(" · ".join(f"{key} {what}" for key, what in CASEWORK_KEYS), 2, style="dim")
@@ -258,7 +189,7 @@ def _casework(w: _Writer, incident: Incident, now: datetime, private: bool) -> N
         if index:
             w.cont()
         kind = vocabulary.CONVERSATION_KIND_LABELS.get(talk["kind"], "someone else")
-        with_whom = (initials(talk["with"]) if private else w.user(talk["with"], True))
+        with_whom = w.user(talk["with"], True)
         when = _iso_stamp(talk["held_at"], now)
         if talk.get("held_text"):
             when += f" ({w.user(talk['held_text'], True)})"
@@ -307,8 +238,7 @@ def _casework(w: _Writer, incident: Incident, now: datetime, private: bool) -> N
         if review["violation"]:
             lines.append(f"Code of Conduct violation: {w.user(review['violation'], True)}")
         if review["actors"]:
-            actors = (", ".join(initials(a) for a in review["actors"]) if private
-                      else ", ".join(w.user(a, True) for a in review["actors"]))
+            actors = ", ".join(w.user(a, True) for a in review["actors"])
             lines.append(f"who acted badly: {actors}")
         if review["reason"]:
             lines.append(f"reasoning: {w.user(review['reason'])}")
@@ -375,7 +305,7 @@ def incident_text(incident: Incident, now: datetime, target: timedelta,
     ``private``: privacy mode (names as initials, contacts as bullets).
     ``member``: the member looking at it (warned about their own declared conflict).
     """
-    redact = Redactor.for_incident(incident) if private else Redactor.none()
+    redact = NameMask.for_incident(incident) if private else NameMask.none()
     out = Text()
     w = _Writer(out, width, redact)
     ack = ack_cell(incident, now, target)
@@ -409,7 +339,7 @@ def incident_text(incident: Incident, now: datetime, target: timedelta,
         out.append("nothing", style="dim")
     out.append("\n\n")
 
-    _casework(w, incident, now, private)
+    _casework(w, incident, now)
 
     out.append(f"Notes ({len(incident.notes)})\n", style="bold underline")
     if not incident.notes:

@@ -4,6 +4,10 @@ The app attaches one to every full screen while this laptop has a shared
 folder or privacy mode is on; without either, no screen changes. Every piece
 of user text (a peer's member name, a folder path, a reason) goes through
 :func:`careterm.core.textsafe.visible`.
+
+In privacy mode the line says so first. It names no party to any report: the
+peers it names are team members, who privacy mode does not hide (see
+:mod:`careterm.views.privacy`), and sync reasons are about files, not reports.
 """
 
 from __future__ import annotations
