@@ -39,7 +39,7 @@ from types import TracebackType
 from typing import NoReturn
 
 from careterm import __version__
-from careterm.cli.commands import Command, app, casework, records, reports, team
+from careterm.cli.commands import Command, app, casework, doctor, records, reports, team
 from careterm.cli.output import notice
 from careterm.cli.session import Session
 from careterm.core.textsafe import has_invalid_utf8
@@ -49,7 +49,7 @@ COMMANDS: dict[str, Command] = {cmd.name: cmd for cmd in (
     team.cmd_init,
     reports.cmd_capture, reports.cmd_list, reports.cmd_show, reports.cmd_ack, reports.cmd_note,
     reports.cmd_update, reports.cmd_import,
-    team.cmd_join, team.cmd_sync,
+    team.cmd_join, team.cmd_sync, doctor.cmd_doctor,
     reports.cmd_status,
     casework.cmd_categorize, casework.cmd_review, casework.cmd_resolve, casework.cmd_conflict,
     casework.cmd_conversation, casework.cmd_inform, casework.cmd_support,

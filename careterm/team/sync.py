@@ -82,7 +82,8 @@ The rest of :mod:`careterm.team` builds on this module's public names only:
 :func:`team_header`, :func:`epochs_of`, :func:`remember_epochs` and
 :func:`epoch_names` (revoke, keyrings), and :class:`FolderView`, the read-only
 view of the team's laptops with their pinned registrations
-(:mod:`careterm.team.devices`).
+(:mod:`careterm.team.devices`), what this laptop merged from each, and what a
+sync would find now without storing anything (:mod:`careterm.team.doctor`).
 """
 
 from __future__ import annotations
@@ -761,13 +762,15 @@ class _Sync:
 
     # -- key epochs
 
-    def discover_epochs(self) -> None:
-        """Learn key epochs made by other laptops since the last sync (a few stats if none)."""
+    def discover_epochs(self, *, remember: bool = True) -> None:
+        """Learn key epochs made by other laptops since the last sync (a few stats if none).
+
+        ``remember=False`` (:meth:`FolderView.check`) uses them for this run only."""
         learnt = False
         for name in epoch_names(self.folder):
             if name not in self.epochs.keys:
                 learnt = self._consider_epoch(name) or learnt
-        if learnt:
+        if learnt and remember:
             remember_epochs(self.store, self.epochs)
         for record in self.epochs.removed_with_current_key():
             self.report.warnings.append(
@@ -1517,6 +1520,35 @@ class FolderView:
         self.me = store.device_id
         self._run = _Sync(store, folder, key, team_id, signing_key_of(store), state,
                           epochs_of(store))
+
+    def merged(self, device_id: str) -> frozenset[int]:
+        """The numbers of the device's files whose changes this laptop has merged (a file
+        it published again counts as merged), as its sync record says."""
+        entry = self._run.state.devices.get(device_id)
+        return frozenset(entry.seqs) if entry is not None else frozenset()
+
+    def check(self) -> SyncReport:
+        """What a sync would find in the folder now, storing and writing nothing.
+
+        Reads and checks, as a sync does, every file not merged yet (with the key
+        epochs this laptop was given since, kept for this call only) and reports
+        what would be skipped and why, files still being copied and every warning
+        about the folder (gaps, older copies, this laptop's own folder). Nothing
+        is published, merged or saved, not even this laptop's sync record; this
+        view's own record is left as it was read.
+        """
+        run = self._run
+        assert run.store.home is not None
+        state, readable = _load_state(run.store.home, run.key, run.team_id, self.me)
+        probe = _Sync(run.store, self.folder, run.key, run.team_id, run.signing_key, state,
+                      epochs_of(run.store))
+        if not readable:
+            probe.report.warnings.append("this laptop's sync record is unreadable; the next "
+                                         "sync reads the shared folder again from the start")
+        probe.discover_epochs(remember=False)
+        probe.own_folder()
+        probe.read_all()
+        return probe.report
 
     def device_ids(self) -> list[str]:
         """Every device folder in the shared folder, and this laptop's even without one."""
