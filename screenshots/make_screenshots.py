@@ -7,6 +7,9 @@ venue) and the fictional demo reports, so the pictures are the same each run.
 The ``privacy-*`` scenes add one report whose text names its people and switch
 privacy mode on: the board, incident view, handover and report preview show
 masks (initials, ``●●●``), never those names.
+
+Three sizes: 120x36, 80x24 (the info desk's laptop with a large font) and 60x20
+(two apps side by side), where the board drops its least useful columns.
 """
 
 from __future__ import annotations
@@ -188,6 +191,13 @@ async def _privacy_report(pilot: Any) -> None:
     await _settle(pilot)
 
 
+async def _lock(pilot: Any) -> None:
+    # Locked from the board (ctrl+l): the dialog sits centred, nothing of a report shows.
+    await _settle(pilot)
+    await pilot.press("ctrl+l")
+    await _settle(pilot)
+
+
 async def _handover(pilot: Any) -> None:
     await _settle(pilot)
     await pilot.press("h")
@@ -204,10 +214,10 @@ SCENES: dict[str, Callable[[Any], Awaitable[None]]] = {
     "board": _board, "capture": _capture, "incident": _incident, "help": _help,
     "unlock": _unlock, "casework": _casework, "privacy": _privacy, "handover": _handover,
     "report": _report, "privacy-board": _privacy_board, "privacy-incident": _privacy_incident,
-    "privacy-handover": _privacy_handover, "privacy-report": _privacy_report,
+    "privacy-handover": _privacy_handover, "privacy-report": _privacy_report, "lock": _lock,
 }
 """Scene name → what to do before the picture is taken."""
-SIZES = ((80, 24), (120, 36))
+SIZES = ((80, 24), (120, 36), (60, 20))
 
 
 async def shoot(scene: str, size: tuple[int, int], target: Path) -> None:

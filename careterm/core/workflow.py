@@ -1,12 +1,30 @@
-"""The casework workflow: which status moves the guide allows, and what each needs first."""
+"""The casework workflow: which status moves the guide allows, and what each needs first.
+
+:func:`check_status_move` is the rule every status change goes through (the
+command line and the app alike). :func:`status_moves` lays the same rule out
+for a dialog: every status, whether the workflow allows moving there from
+here and, when not, why in a few words (from the same checks). Moves that take
+a report off the board (:data:`OFF_BOARD`: closing) are asked for again
+before they happen; :func:`closing_gaps` says what the record is missing, so
+the question can say it plainly. Closing a report with no resolution stays
+allowed (a duplicate, a withdrawn report): the question is the guardrail.
+"""
 
 from __future__ import annotations
 
-from careterm.core.casework import needs_informing, resolutions
+from dataclasses import dataclass
+
+from careterm.core.casework import informed_records, needs_informing, resolutions
 from careterm.core.model import Incident
 from careterm.core.validate import choice_name
-from careterm.core.vocabulary import STATUSES
+from careterm.core.vocabulary import OPEN_STATUSES, STATUS_LABELS, STATUSES
 from careterm.errors import InvalidInput
+
+OFF_BOARD = tuple(s for s in STATUSES if s not in OPEN_STATUSES)
+"""Statuses that take a report off the board (asked for again before moving there)."""
+
+BACK_ONLY_TO = "a report can only go back to in-review"
+"""Why a backward move other than to in-review is refused."""
 
 
 def check_status_move(incident: Incident, status: str) -> None:
@@ -24,24 +42,90 @@ def check_transition(old: str, new: str) -> None:
     ``in-review``. Staying at the same status is allowed (it changes nothing).
     """
     new = choice_name(new, STATUSES, "status")
+    if _goes_back(old, new):
+        raise InvalidInput(f"status: cannot go back from {old} to {new}; {BACK_ONLY_TO}")
+
+
+def _goes_back(old: str, new: str) -> bool:
+    """True when ``old`` → ``new`` is a backward move the workflow refuses."""
     if old not in STATUSES:  # a status from a newer version: let people move on
-        return
-    if new == old or STATUSES.index(new) > STATUSES.index(old) or new == "in-review":
-        return
-    raise InvalidInput(f"status: cannot go back from {old} to {new}; "
-                       "a report can only go back to in-review")
+        return False
+    return not (new == old or STATUSES.index(new) > STATUSES.index(old) or new == "in-review")
 
 
 def status_blocker(incident: Incident, new: str) -> str | None:
     """Why the record does not yet allow ``new`` (one line), or ``None``."""
+    reason = _record_blocker(incident, new)
+    return f"{new}: {reason}" if reason else None
+
+
+def _record_blocker(incident: Incident, new: str) -> str | None:
+    """:func:`status_blocker` without the status's name in front."""
     if new == "decided" and not resolutions(incident):
-        return "decided: record the resolution first"
+        return "record the resolution first"
     if new == "informed":
         if not resolutions(incident):
-            return "informed: record the resolution first"
+            return "record the resolution first"
         if needs_informing(incident):
-            return "informed: record how the reporter was informed first"
+            return "record how the reporter was informed first"
     if new == "closed" and needs_informing(incident):
-        return ("closed: the reporter has not been recorded as informed of the resolution; "
+        return ("the reporter has not been recorded as informed of the resolution; "
                 "record that first (if they cannot be reached, record that as how)")
     return None
+
+
+@dataclass(frozen=True)
+class StatusMove:
+    """One status as the status dialog offers it for a report."""
+
+    status: str
+    """The status's name (as typed on the command line)."""
+    label: str
+    """What people read (:data:`careterm.core.vocabulary.STATUS_LABELS`)."""
+    refused: str | None
+    """Why the workflow refuses this move now, in a few words (``None``: allowed)."""
+    current: bool
+    """The report's status now (choosing it changes nothing)."""
+    off_board: bool
+    """Moving there takes the report off the board: ask again first."""
+    gaps: tuple[str, ...] = ()
+    """For an allowed move off the board: what the record is missing (said when asking)."""
+
+    @property
+    def allowed(self) -> bool:
+        """True when the workflow allows this move now."""
+        return self.refused is None
+
+
+def status_moves(incident: Incident) -> list[StatusMove]:
+    """Every status in workflow order, allowed or refused (with why) for ``incident`` now.
+
+    The same rules as :func:`check_status_move`: a move it lets through is
+    allowed here, and one it refuses is refused here, for the same reason.
+    """
+    moves = []
+    for status in STATUSES:
+        current = status == incident.status
+        refused = None
+        if not current:
+            refused = BACK_ONLY_TO if _goes_back(incident.status, status) else (
+                _record_blocker(incident, status))
+        off_board = status in OFF_BOARD and not current
+        gaps = closing_gaps(incident) if off_board and refused is None else ()
+        moves.append(StatusMove(status, STATUS_LABELS[status], refused, current, off_board,
+                                gaps))
+    return moves
+
+
+def closing_gaps(incident: Incident) -> tuple[str, ...]:
+    """What the record of ``incident`` is missing for a report that is done with, in
+    words (empty when nothing is): no resolution, the reporter never told of one, receipt
+    never acknowledged. None of these stops closing; each is said before it happens."""
+    gaps = []
+    if not resolutions(incident):
+        gaps.append("no resolution recorded")
+    if not informed_records(incident):
+        gaps.append("the reporter was not informed")
+    if not incident.acknowledged:
+        gaps.append("receipt was never acknowledged to the reporter")
+    return tuple(gaps)

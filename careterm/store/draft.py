@@ -4,19 +4,31 @@ The draft lives in ``<home>/draft.ct``, sealed with a subkey of this laptop's
 store key (``subkey(store key, "draft")``; a re-key seals it again under the
 new key, see :mod:`careterm.store.store`) and replaced atomically (fsynced, by
 :mod:`careterm.store.files`). A store that lives only in memory keeps its
-draft in memory too. There is one draft per laptop: the info desk captures
-one report at a time.
+draft in memory too. There is one draft file per laptop and one form being
+typed in it: the info desk captures one report at a time.
 
 A draft is a plain dict (what the form held); this module does not look
 inside it beyond JSON.
+
+The sealed record holds the form being typed (``form``, with ``saved_at``, when
+it was last written, and ``member``) and the drafts set aside with "Not now
+(keep the draft)" (``kept``: newest first, each ``{"id", "saved_at", "member",
+"form"}``). A new report always starts empty: a kept draft is only offered (with
+its time and first words, :func:`draft_time` and :func:`first_words`, read from
+inside the sealed record, never written anywhere in clear) and comes back into
+the form only when chosen (:func:`resume_kept`). Every change is one
+read-modify-write under the store lock, so the form being typed never replaces a
+kept draft.
 """
 
 from __future__ import annotations
 
 import contextlib
 import json
+import secrets
 import weakref
-from datetime import datetime
+from collections.abc import Callable
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -39,21 +51,18 @@ def draft_path(store: Store) -> Path | None:
 
 
 def save_draft(store: Store, form: dict[str, Any]) -> None:
-    """Keep ``form`` (JSON-ready) as the draft, replacing the previous one."""
-    record = {"saved_at": clock.now().isoformat(), "member": store.member, "form": form}
-    path = draft_path(store)
-    if path is None:
-        if store.is_locked:
-            raise StoreLocked()
-        _memory_drafts[store] = json.loads(json.dumps(record))
-        return
-    payload = json.dumps(record, ensure_ascii=False).encode("utf-8", "surrogatepass")
-    with store.locked():  # a re-key by another careterm of this laptop is not in between
-        atomic_write(path, seal(store.file_keys("draft")[0], payload, DRAFT_PURPOSE))
+    """Keep ``form`` (JSON-ready) as the form being typed, replacing the previous one
+    (the kept drafts stay as they are)."""
+
+    def change(record: dict[str, Any]) -> None:
+        record.update(saved_at=clock.now().isoformat(), member=store.member, form=form)
+
+    _update(store, change)
 
 
 def load_draft(store: Store) -> dict[str, Any] | None:
-    """The saved draft ``{"saved_at", "member", "form"}``, or ``None`` when there is none.
+    """The saved draft ``{"saved_at", "member", "form", "kept"}``, or ``None`` when there
+    is none (``form`` may be empty when only kept drafts are left).
 
     Raises :class:`~careterm.errors.StoreDamaged` when the file cannot be
     read back; the file is then left exactly as it is.
@@ -62,8 +71,12 @@ def load_draft(store: Store) -> dict[str, Any] | None:
     if path is None:
         if store.is_locked:
             raise StoreLocked()
-        record = _memory_drafts.get(store)
-        return json.loads(json.dumps(record)) if record else None
+        memory = _memory_drafts.get(store)
+        if not memory:
+            return None
+        record = json.loads(json.dumps(memory))
+        record["kept"] = kept_drafts(record)
+        return record
     try:
         blob = path.read_bytes()
     except FileNotFoundError:
@@ -74,7 +87,101 @@ def load_draft(store: Store) -> dict[str, Any] | None:
         raise StoreDamaged(path, "the capture draft cannot be read") from exc
     if not isinstance(record, dict) or not isinstance(record.get("form"), dict):
         raise StoreDamaged(path, "the capture draft has unexpected contents")
+    record["kept"] = kept_drafts(record)
     return record
+
+
+def _update(store: Store, change: Callable[[dict[str, Any]], Any]) -> Any:
+    """Read the record, let ``change`` edit it in place, write it back (or delete the file
+    when nothing is left in it); returns what ``change`` returned. A damaged file is set
+    aside first (never overwritten)."""
+    path = draft_path(store)
+    if path is None:
+        if store.is_locked:
+            raise StoreLocked()
+        record = load_draft(store) or _blank_record(store)
+        result = change(record)
+        if _holds_nothing(record):
+            _memory_drafts.pop(store, None)
+        else:
+            _memory_drafts[store] = json.loads(json.dumps(record))
+        return result
+    with store.locked():  # a re-key or another careterm of this laptop is not in between
+        try:
+            record = load_draft(store) or _blank_record(store)
+        except StoreDamaged:
+            set_aside_damaged(store)
+            record = _blank_record(store)
+        result = change(record)
+        if _holds_nothing(record):
+            with contextlib.suppress(FileNotFoundError):
+                path.unlink()
+        else:
+            payload = json.dumps(record, ensure_ascii=False).encode("utf-8", "surrogatepass")
+            atomic_write(path, seal(store.file_keys("draft")[0], payload, DRAFT_PURPOSE))
+        return result
+
+
+def _blank_record(store: Store) -> dict[str, Any]:
+    return {"saved_at": clock.now().isoformat(), "member": store.member,
+            "form": empty_form(), "kept": []}
+
+
+def _holds_nothing(record: dict[str, Any]) -> bool:
+    return form_is_empty(record.get("form") or {}) and not record.get("kept")
+
+
+def kept_drafts(record: dict[str, Any]) -> list[dict[str, Any]]:
+    """The drafts set aside in ``record``, newest first: ``{"id", "saved_at", "member",
+    "form"}`` each (entries an older careterm could not have written are left out)."""
+    kept = record.get("kept")
+    entries: list[dict[str, Any]] = []
+    for entry in kept if isinstance(kept, list) else []:
+        if (isinstance(entry, dict) and isinstance(entry.get("id"), str)
+                and isinstance(entry.get("form"), dict)):
+            entries.append({"id": entry["id"], "saved_at": str(entry.get("saved_at") or ""),
+                            "member": str(entry.get("member") or ""),
+                            "form": entry["form"]})
+    return entries
+
+
+def keep_for_later(store: Store) -> None:
+    """Set the form being typed aside as a kept draft ("Not now"): the next new report
+    starts empty and offers it. Nothing happens when the form is empty."""
+
+    def change(record: dict[str, Any]) -> None:
+        if form_is_empty(record["form"]):
+            return
+        record["kept"].insert(0, {"id": secrets.token_hex(6), "saved_at": record["saved_at"],
+                                  "member": record["member"], "form": record["form"]})
+        record["form"] = empty_form()
+
+    _update(store, change)
+
+
+def resume_kept(store: Store, draft_id: str,
+                typed: dict[str, Any] | None = None) -> dict[str, Any] | None:
+    """Make the kept draft ``draft_id`` the form being typed again and return its form
+    (``None`` when it is no longer kept). ``typed``, what the form held when it was
+    chosen, is kept in its place unless it is empty: nothing is ever dropped."""
+
+    def change(record: dict[str, Any]) -> dict[str, Any] | None:
+        chosen = next((e for e in record["kept"] if e["id"] == draft_id), None)
+        if chosen is None:
+            return None
+        record["kept"].remove(chosen)
+        for form in (typed, record["form"]):
+            if form is not None and not form_is_empty(form):
+                record["kept"].insert(0, {"id": secrets.token_hex(6),
+                                          "saved_at": clock.now().isoformat(),
+                                          "member": store.member, "form": form})
+                break
+        record.update(saved_at=chosen["saved_at"], member=chosen["member"],
+                      form=chosen["form"])
+        return normalise_form(chosen["form"])
+
+    result: dict[str, Any] | None = _update(store, change)
+    return result
 
 
 def _unseal_any(keys: list[bytes], blob: bytes) -> bytes:
@@ -88,13 +195,16 @@ def _unseal_any(keys: list[bytes], blob: bytes) -> bytes:
 
 
 def clear_draft(store: Store) -> None:
-    """Forget the draft (after it was saved as a report, or discarded)."""
+    """Forget the form being typed (after it was saved as a report, or discarded); the
+    kept drafts stay. The file goes when nothing is left in it."""
     path = draft_path(store)
-    if path is None:
-        _memory_drafts.pop(store, None)
+    if path is not None and not path.exists():
         return
-    with contextlib.suppress(FileNotFoundError):
-        path.unlink()
+
+    def change(record: dict[str, Any]) -> None:
+        record["form"] = empty_form()
+
+    _update(store, change)
 
 
 def set_aside_damaged(store: Store) -> Path | None:
@@ -220,3 +330,38 @@ def urgency_preview(form: dict[str, Any]) -> str:
     if form["urgency"]:
         return f"{urgency}, set by hand"
     return f"{urgency} unless chosen"
+
+
+def draft_time(saved_at: str, now: datetime | None = None) -> str:
+    """When a draft was last written, for the offer to resume it: ``14:02`` (today),
+    ``yesterday 21:40``, ``Tue 24 Nov 09:00``; ``an earlier time`` when unreadable."""
+    try:
+        when = datetime.fromisoformat(saved_at)
+    except (TypeError, ValueError):
+        return "an earlier time"
+    now = now or clock.now()
+    if when.tzinfo is None or now.tzinfo is None:
+        when, now = when.replace(tzinfo=None), now.replace(tzinfo=None)
+    else:
+        when = when.astimezone(now.tzinfo)
+    if when.date() == now.date():
+        return f"{when:%H:%M}"
+    if when.date() == (now - timedelta(days=1)).date():
+        return f"yesterday {when:%H:%M}"
+    if when.year == now.year:
+        return f"{when:%a %d %b %H:%M}"
+    return f"{when:%Y-%m-%d %H:%M}"
+
+
+def first_words(form: dict[str, Any], limit: int = 40) -> str:
+    """The start of a draft's "what happened" (on one line, cut after a word with ``…``),
+    or of the first other answer when that is still empty."""
+    form = normalise_form(form)
+    text = next((form[name] for name in FORM_TEXT_FIELDS if form[name].strip()), "")
+    line = " ".join(text.split())
+    if not line:
+        return "(nothing typed yet)"
+    if len(line) <= limit:
+        return line
+    cut = line[:limit + 1].rsplit(" ", 1)[0] if " " in line[:limit + 1] else line[:limit]
+    return cut[:limit].rstrip(" ,;:.-") + "…"

@@ -18,10 +18,17 @@ fictional reports).
 At the desk: ``p`` toggles privacy mode (:attr:`CaretermApp.privacy`; screens
 get a :class:`PrivacyToggled` message), ``ctrl+l`` or the team's idle time
 locks (the data key and every decrypted copy are dropped; the passphrase
-derives the key again and the user is back where they were), and the
-periodic re-read re-reads the store and syncs through the shared folder (in a
-worker of its own that never holds the store lock: a folder read that hangs
-keeps neither a save nor the lock waiting).
+derives the key again and the user is back where they were).
+
+Keeping up: a :class:`~careterm.tui.watcher.ChangeWatcher` looks at the store's
+files and the shared folder ten times a second (a few ``lstat`` calls, in a
+thread of its own); when the store's files changed the store is re-read, when
+the folder changed it is synced (in a worker of its own that never holds the
+store lock: a folder read that hangs keeps neither a save nor the lock
+waiting), and nothing is read otherwise. A save syncs at once; a slow periodic
+sync (:data:`SYNC_SECONDS`) covers shares whose folder times lag. What was read
+reaches the screens as the ids of the reports that changed, and the board
+updates only their rows (:class:`careterm.views.board.BoardView`).
 
 An exception nothing handled stops the app with one line on the terminal
 (:meth:`CaretermApp._handle_exception`): never a traceback, never local
@@ -33,6 +40,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import json
 import os
 import secrets
@@ -69,6 +77,7 @@ from careterm.tui.gateway import WAIT_SECONDS, StoreGateway
 from careterm.tui.messages import (
     DraftFound,
     DraftNotDeleted,
+    DraftNotKept,
     DraftUnreadable,
     IncidentsRefreshed,
     KeyRederived,
@@ -81,7 +90,7 @@ from careterm.tui.messages import (
 )
 from careterm.tui.protocol import LiveScreen
 from careterm.tui.screens.board_screen import BoardScreen
-from careterm.tui.screens.capture_screen import CaptureScreen
+from careterm.tui.screens.capture_screen import CaptureScreen, draft_offer
 from careterm.tui.screens.choice_modal import ChoiceModal
 from careterm.tui.screens.handover_screen import HandoverScreen
 from careterm.tui.screens.help_screen import HelpScreen
@@ -90,6 +99,8 @@ from careterm.tui.screens.lock_screen import LockScreen
 from careterm.tui.screens.report_screen import ReportScreen
 from careterm.tui.screens.setup_screen import SetupScreen
 from careterm.tui.screens.unlock_screen import UnlockScreen
+from careterm.tui.watcher import WATCH_SECONDS, ChangeWatcher, FilesChanged, WatchPlan
+from careterm.tui.watcher import store_files as watched_store_files
 from careterm.tui.widgets.status_bar import StatusBar, SyncStatus
 from careterm.views.board import FilterSpec
 
@@ -100,12 +111,14 @@ TICK_SECONDS = 5.0
 """How often ages and escalation move on by themselves."""
 
 
-REFRESH_SECONDS = 3.0
-"""How often the store is re-read for reports written by another careterm (or by sync)."""
+REFRESH_SECONDS = WATCH_SECONDS
+"""How often the store's files and the shared folder are looked at for change (a report
+written by another careterm, or arriving from another laptop, is read then)."""
 
 
-SYNC_SECONDS = 5.0
-"""How often the shared folder is synced when nothing was saved meanwhile."""
+SYNC_SECONDS = 30.0
+"""How often the shared folder is synced even though nothing was seen to change (the
+status bar's "synced" time; shares whose folder times lag)."""
 
 
 DEMO_EXIT_SECONDS = 5.0
@@ -156,6 +169,8 @@ class CaretermApp(App[int]):
         self.sync_seconds = sync_seconds
         self.gateway = StoreGateway()
         """Runs every piece of store work; holds the open store and whether it is locked."""
+        self.watcher = ChangeWatcher(refresh_seconds, self._files_changed)
+        """Looks at the store's files and the shared folder for change (a thread)."""
         self.store_home: Path | None = None
         """Where the unlocked store lives (kept while locked, to unlock it again)."""
         self.incidents: dict[str, Incident] = {}
@@ -177,8 +192,6 @@ class CaretermApp(App[int]):
         self._sealed_forms: list[tuple[CaptureScreen, bytes]] = []
         self._selected_before_lock: str | None = None
         self._after_unlock: list[Callable[[], None]] = []
-        self.kept_draft: dict[str, Any] | None = None
-        """A draft the user chose to resume later: the next capture starts from it."""
         self._draft_kept_at_lock = False
         self.stopped_by: str | None = None
         """The one line said when an unexpected error stopped the app (``None`` until then)."""
@@ -231,7 +244,7 @@ class CaretermApp(App[int]):
         if not self._timers_started:
             self._timers_started = True
             self.set_interval(self.tick_seconds, self._tick, name="tick")
-            self.set_interval(self.refresh_seconds, self._background_refresh, name="refresh")
+            self.set_interval(self.sync_seconds, self._periodic_sync, name="sync")
             idle = self.idle_lock_seconds()
             if idle:
                 self.set_interval(min(1.0, idle / 2), self._lock_if_idle, name="idle-lock")
@@ -252,10 +265,12 @@ class CaretermApp(App[int]):
         except (TypeError, ValueError):
             team_idle = float(300)
         self._team_lock_after = team_idle if team_idle > 0 else None
-        self.sync_status.configured = team_sync.shared_folder(store) is not None
+        folder = team_sync.shared_folder(store)
+        self.sync_status.configured = folder is not None
         self._sync_wanted = True
         self._versions = {}
         self._update_status_bars()
+        self.watcher.watch(WatchPlan(watched_store_files(store.home), folder, store.device_id))
 
     def idle_lock_seconds(self) -> float | None:
         """Idle seconds before the lock screen: ``--lock-after``, else the team setting."""
@@ -345,6 +360,7 @@ class CaretermApp(App[int]):
         if store is None or self.locked:
             return
         self.gateway.locked = True  # from here on the gateway starts no store work
+        self.watcher.pause()
         self.push_screen(LockScreen(None if self.demo else self.store_home))
         self.refresh_bindings()
         if self.demo or store.key is None or store.home is None:
@@ -371,6 +387,7 @@ class CaretermApp(App[int]):
         self._versions = {}
         for live in self._live_screens():
             live.redraw(None)
+        gc.unfreeze()  # what the snapshot leaves behind is the collector's again
         self._drop_key(store, drafts[-1] if drafts else None)
 
     @work(group="lock")
@@ -438,26 +455,59 @@ class CaretermApp(App[int]):
             live.tick()
 
     def _background_refresh(self, initial: bool = False) -> None:
-        """Re-read the store (picks up other careterm processes), and sync when due.
+        """Re-read the store, and sync when due (on unlocking, after a save).
 
-        This is the one periodic place that talks to the outside world: sync
-        (publish and merge through the shared folder) runs here, every
-        ``sync_seconds`` and right after every save (:meth:`refresh_now`), in a
-        job of its own that does not hold the store lock (the folder is the
-        strangers' part: a read there may hang, and a save must not wait for it).
-        One re-read and one sync run at a time (the gateway's ``job``): asked for
-        while one runs, it goes round once more. ``initial``: draw everything again.
+        Sync (publish and merge through the shared folder) runs when the watcher
+        saw the folder change, right after every save (:meth:`refresh_now`) and
+        every ``sync_seconds`` all the same, in a job of its own that does not hold
+        the store lock (the folder is the strangers' part: a read there may hang,
+        and a save must not wait for it). One re-read and one sync run at a time
+        (the gateway's ``job``): asked for while one runs, it goes round once more.
+        ``initial``: draw everything again.
         """
         if initial:
             self._redraw_all = True
-        self.gateway.run(self, self._reread, RefreshFailed, background=True, job="refresh")
+        self._reread_store()
         if self._sync_due():
-            self.gateway.run(self, self._sync, partial(SyncFinished, None), background=True,
-                             job="sync", hold_lock=False)
+            self._start_sync()
+
+    def _reread_store(self) -> None:
+        self.gateway.run(self, self._reread, RefreshFailed, background=True, job="refresh")
+
+    def _start_sync(self) -> None:
+        self.gateway.run(self, self._sync, partial(SyncFinished, None), background=True,
+                         job="sync", hold_lock=False)
 
     def _sync_due(self) -> bool:
         return self.sync_status.configured and (
             self._sync_wanted or time.monotonic() - self._last_sync_try >= self.sync_seconds)
+
+    def _periodic_sync(self) -> None:
+        """Sync every ``sync_seconds`` even when the watcher saw nothing change (unless a
+        sync started in the last half of that)."""
+        if (self.gateway.ready and self.sync_status.configured
+                and time.monotonic() - self._last_sync_try >= self.sync_seconds / 2):
+            self._sync_wanted = True
+            self._start_sync()
+
+    def _files_changed(self, store_changed: bool, folder_changed: bool) -> None:
+        """In the watcher's thread: tell the app (on its own thread) what changed."""
+        self.post_message(FilesChanged(store_changed, folder_changed))
+
+    def on_files_changed(self, message: FilesChanged) -> None:
+        """The store's files changed: re-read them; the shared folder changed: sync."""
+        if not self.gateway.ready:
+            return  # locked (unlocking reads everything again)
+        if message.store:
+            self._reread_store()
+        if message.folder and self.sync_status.configured:
+            self._sync_wanted = True
+            self._start_sync()
+
+    def on_unmount(self) -> None:
+        """The app ends: the watcher stops looking."""
+        self.watcher.stop()
+        gc.unfreeze()
 
     def _reread(self, store: Store) -> IncidentsRefreshed:
         """In the gateway's worker: read every report."""
@@ -486,23 +536,39 @@ class CaretermApp(App[int]):
         """Say how sync went; re-read the store for what it brought."""
         if message.synced is not None:
             self._sync_succeeded(message.synced)
-            self._background_refresh()
+            if message.synced.received_changes:
+                self._reread_store()
         elif message.failure:
             self._sync_failed(message.failure)
 
     def _show_snapshot(self, snapshot: dict[str, Incident]) -> None:
-        """Redraw what changed since the last snapshot (everything after an unlock)."""
+        """Redraw what changed since the last snapshot (everything after an unlock, or
+        when a report went: the store was put back to an older copy)."""
+        versions = self._versions
         changed = {inc_id for inc_id, incident in snapshot.items()
-                   if self._versions.get(inc_id) != len(incident.changes)}
+                   if versions.get(inc_id) != len(incident.changes)}
         initial, self._redraw_all = self._redraw_all, False
-        if not changed and not initial:
+        if not changed and not initial and len(snapshot) == len(versions):
             return
-        self._versions = {inc_id: len(incident.changes) for inc_id, incident in snapshot.items()}
+        added = sum(1 for inc_id in changed if inc_id not in versions)
+        if initial or len(versions) + added != len(snapshot):
+            initial = True
+            self._versions = {inc_id: len(incident.changes)
+                              for inc_id, incident in snapshot.items()}
+        else:
+            for inc_id in changed:
+                versions[inc_id] = len(snapshot[inc_id].changes)
         self.incidents = snapshot
         if self.gateway.store is not None:
             self.ack_target = self.gateway.store.ack_target()
         for live in self._live_screens():
             live.redraw(None if initial else changed)
+        if initial:
+            # The store just read is most of the process's objects, and they stay until
+            # the lock (which unfreezes them). Out of the garbage collector's reach, a
+            # full collection no longer walks them: at 10,000 reports it took ~300 ms,
+            # a pause that could land on any keypress or tick; ~15 ms frozen.
+            gc.freeze()
 
     def on_refresh_failed(self, message: RefreshFailed) -> None:
         """Keep showing what we had, and say why it is not fresh."""
@@ -615,10 +681,10 @@ class CaretermApp(App[int]):
         self.gateway.run(self, _find_draft, DraftUnreadable, background=True)
 
     def on_draft_found(self, message: DraftFound) -> None:
-        """Offer to resume the draft."""
+        """Offer to resume the draft: its time and first words, never its form until
+        chosen. "Not now" sets it aside (sealed, in the draft file): the next new report
+        still starts empty and offers it."""
         form = draft.normalise_form(message.record.get("form") or {})
-        what = form["what"].strip().splitlines()[0] if form["what"].strip() else "(no text)"
-        note = f"kept {message.record.get('saved_at', '?')[:16].replace('T', ' ')}: {what[:60]}"
 
         def chosen(answer: str | None) -> None:
             if answer == "resume":
@@ -626,13 +692,21 @@ class CaretermApp(App[int]):
             elif answer == "discard":
                 self.forget_draft()
             else:
-                # There is one draft per laptop: the next capture continues it.
-                self.kept_draft = form
+                self.gateway.run(self, _keep_draft_for_later, DraftNotKept, background=True)
+                if self.board is not None:
+                    self.board.hint("draft kept: a new report (n) offers it")
 
-        self.push_screen(ChoiceModal("A report was being written. Resume it?",
+        self.push_screen(ChoiceModal(draft_offer(message.record, private=self.privacy),
                                      [("resume", "Resume it"),
                                       ("later", "Not now (keep the draft)"),
-                                      ("discard", "Discard it")], note=note), chosen)
+                                      ("discard", "Discard it")],
+                                     note="A report was being written on this laptop."),
+                         chosen)
+
+    def on_draft_not_kept(self, message: DraftNotKept) -> None:
+        """Setting the draft aside failed: it stays, and the next new report sets it aside."""
+        if self.board is not None:
+            self.board.hint(f"capture draft not set aside: {message.reason}", style="bold")
 
     def on_draft_unreadable(self, message: DraftUnreadable) -> None:
         """Say so; the damaged file was set aside, not overwritten."""
@@ -654,8 +728,7 @@ class CaretermApp(App[int]):
         """Quick capture of a new report."""
         if self.store is None or isinstance(self.screen, CaptureScreen):
             return
-        form, self.kept_draft = self.kept_draft, None
-        self.push_screen(CaptureScreen(form=form))
+        self.push_screen(CaptureScreen())  # always empty; it offers a kept draft
 
     def action_board(self) -> None:
         """Back to the board."""
@@ -828,6 +901,11 @@ def _find_draft(store: Store) -> Message | None:
 def _clear_draft(store: Store) -> None:
     """In the gateway's worker: delete the capture draft."""
     draft.clear_draft(store)
+
+
+def _keep_draft_for_later(store: Store) -> None:
+    """In the gateway's worker: set the draft aside ("Not now"), to be offered again."""
+    draft.keep_for_later(store)
 
 
 def run(home: Path | None, *, lock_after: float | None = None,

@@ -10,19 +10,34 @@ In privacy mode the where and what cells go through the report's name mask
 handover): :class:`PrivateRows` turns rows into what privacy mode shows,
 masking each report once per version. The member column names a team member,
 not a party to the report, and stays.
+
+At 10,000 reports the board is kept, not redrawn: :class:`BoardView` remembers
+each row as it was last shown, works out again only the reports that changed
+and the rows whose age or escalation reads differently by now, and hands the
+table those changes (:class:`RowChanges`) with the rows.
 """
 
 from __future__ import annotations
 
+import bisect
+import heapq
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from functools import lru_cache
+from typing import NamedTuple
 
 from careterm.core.casework import needs_informing
 from careterm.core.model import Incident
 from careterm.core.textsafe import visible
-from careterm.core.triage import AckLevel, ack_level, board_order, format_age, waiting_for
+from careterm.core.triage import (
+    AckLevel,
+    ack_level,
+    board_order,
+    format_age,
+    urgency_rank,
+    waiting_for,
+)
 from careterm.core.vocabulary import STATUSES, URGENCIES
 from careterm.views.privacy import BULLET, MaskCache
 
@@ -46,7 +61,8 @@ CELL_TEXT_LIMIT = 200
 
 @dataclass(frozen=True)
 class FilterSpec:
-    """The filter a lead has set on the board. The default shows every open report."""
+    """The filter a lead has set on the board. The default shows every open report;
+    ``status="closed"`` shows the closed ones (off the board otherwise)."""
 
     unacked_only: bool = False
     urgency: str | None = None
@@ -54,6 +70,11 @@ class FilterSpec:
     text: str = ""
     inform_only: bool = False
     """Only reports whose resolution is still to be told to the reporter."""
+
+    @property
+    def closed_only(self) -> bool:
+        """True when the board shows closed reports (and only those)."""
+        return self.status == "closed"
 
     @property
     def active(self) -> bool:
@@ -70,7 +91,9 @@ class FilterSpec:
             parts.append("reporter to be informed")
         if self.urgency:
             parts.append(f"urgency {self.urgency}")
-        if self.status:
+        if self.status == "closed":
+            parts.append("closed reports")
+        elif self.status:
             parts.append(f"status {self.status}")
         if self.text.strip():
             parts.append(f"search “{visible(self.text.strip(), one_line=True)}”")
@@ -280,7 +303,8 @@ def board_rows(incidents: Iterable[Incident], now: datetime, target: timedelta,
 
 @dataclass
 class ColumnLayout:
-    """Column widths (content cells, without padding) for a terminal width."""
+    """Column widths (content cells, without padding) for a terminal width; a column of
+    width 0 is not shown."""
 
     widths: dict[str, int] = field(default_factory=dict)
 
@@ -289,85 +313,403 @@ class ColumnLayout:
         """Sum of the widths."""
         return sum(self.widths.values())
 
+    @property
+    def shown(self) -> tuple[str, ...]:
+        """The columns shown, left to right."""
+        return tuple(name for name, width in self.widths.items() if width > 0)
+
 
 FIXED_WIDTHS = {"id": 6, "urgency": 8, "status": 12, "ack": 16, "age": 6}
-"""Longest forms: ``acknowledged``, ``‼ unacked 20h45m``, ``20h45m``."""
+"""Columns whose content has a known longest form: ``acknowledged``,
+``‼ unacked 20h45m``, ``20h45m``."""
 
 
-"""Columns whose content has a known longest form."""
-
-
-FLEX_SHARES = {"where": 3, "what": 7, "member": 2}
-FLEX_MINIMUM = {"where": 7, "what": 10, "member": 6}
+FLEX_SHARES = {"where": 3, "what": 6, "member": 3}
+FLEX_MINIMUM = {"where": 10, "what": 30, "member": 11}
+"""Below these a column says too little to be worth its room. "What happened" is the
+cell a lead reads: it gets its minimum before where and member are shown at all."""
 FLEX_MAXIMUM = {"where": 30, "what": 200, "member": 18}
 
 
-def column_layout(width: int, padding: int = 1) -> ColumnLayout:
-    """Widths for a table ``width`` cells wide, with ``padding`` cells between columns.
+NARROWING = (("member", 0), ("where", 0), ("ack", 10), ("status", 10), ("status", 0))
+"""How a narrow board makes room for "what", one step at a time until the columns fit:
+the member who took the report goes first, then where; then the acknowledgement cell
+keeps its symbol and word (``‼ unacked…``: how long it has waited is the age column's
+reading, the same time); then status narrows (only ``acknowled…`` is cut, and the ack
+cell says it too) and goes. A width of 0 hides the column."""
+WHAT_FLOOR = 10
+""""What" never gets less than this (narrower still, the table scrolls sideways)."""
 
-    The fixed columns keep their size; where, what and member get their
-    minimum, then share what is left (what gets the most). Below the
-    minimums the table scrolls sideways.
+
+def column_layout(width: int, padding: int = 1) -> ColumnLayout:
+    """Widths for a table ``width`` cells wide, with ``padding`` cells before each column
+    shown (a column of width 0 is not shown and takes no cell).
+
+    Wide enough, the fixed columns keep their size and where, what and member get
+    their minimum, then share what is left (what gets the most). Narrower, the
+    steps of :data:`NARROWING` are taken in turn until the columns fit: at 80
+    columns the board shows id, urgency, status, ack, age and 30 characters of
+    what happened; at 60, id, urgency, ack, age and what.
     """
-    fixed = sum(FIXED_WIDTHS.values())
-    spare = width - fixed - padding * len(COLUMNS)
-    flex = dict(FLEX_MINIMUM)
-    extra = spare - sum(flex.values())
-    if extra > 0:
-        shares = sum(FLEX_SHARES.values())
-        for name, share in FLEX_SHARES.items():
-            flex[name] = min(FLEX_MAXIMUM[name], flex[name] + extra * share // shares)
+    widths = {**FIXED_WIDTHS, **FLEX_MINIMUM}
+
+    def spare() -> int:
+        return width - sum(w + padding for w in widths.values() if w > 0)
+
+    for name, narrower in NARROWING:
+        if spare() >= 0:
+            break
+        widths[name] = narrower
+    left = spare()
+    if left < 0:
+        widths["what"] = max(WHAT_FLOOR, widths["what"] + left)
+    else:
+        flex = [name for name in FLEX_SHARES if widths[name] > 0]
+        shares = sum(FLEX_SHARES[name] for name in flex)
+        for name in flex:
+            widths[name] = min(FLEX_MAXIMUM[name],
+                               widths[name] + left * FLEX_SHARES[name] // shares)
         # Rounding and maximums leave a little over: it goes to "what".
-        flex["what"] += spare - sum(flex.values())
-    widths = {**FIXED_WIDTHS, **flex}
+        widths["what"] += spare()
     return ColumnLayout({name: widths[name] for name in COLUMNS})
 
 
-class BoardView:
-    """The board's state between redraws: the filter, the order and cached cells.
+def board_key(incident: Incident) -> tuple[int, bool, float, str]:
+    """Where ``incident`` goes on the board, as one comparable value: the key
+    :func:`careterm.core.triage.board_order` sorts by (urgency, unacknowledged
+    first, oldest first, id). The id makes it unique, so a report's place is
+    found by bisection (``tests/views/test_board_view.py`` keeps the two equal)."""
+    created = incident.created_at
+    return (urgency_rank(incident.urgency), incident.acknowledged,
+            created.timestamp() if created is not None else float("inf"), incident.id)
 
-    Sorting and filtering 10,000 reports happens only when reports or the
-    filter change; a clock tick only recomputes the acknowledgement and age
-    cells, which are the ones that move with time.
+
+_MICROSECOND = timedelta(microseconds=1)
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_NAIVE_EPOCH = datetime(1970, 1, 1)
+
+
+def _microseconds(moment: datetime) -> int:
+    """``moment`` as whole microseconds since 1970 (exact, unlike a float timestamp)."""
+    return (moment - (_EPOCH if moment.tzinfo is not None else _NAIVE_EPOCH)) // _MICROSECOND
+
+
+def _age_turns_at(seconds: int) -> int:
+    """The age, in whole seconds, at which an age of ``seconds`` next reads
+    differently (:func:`age_text`: seconds below a minute, minutes below a day,
+    then hours)."""
+    if seconds < 1:
+        return 1
+    if seconds < 60:
+        return seconds + 1
+    if seconds < 86_400:
+        return (seconds // 60 + 1) * 60
+    return (seconds // 3_600 + 1) * 3_600
+
+
+def _escalates(incident: Incident) -> bool:
+    """True when the report's escalation can still move with the clock."""
+    return not incident.acknowledged and incident.is_open and incident.urgency != "critical"
+
+
+def _due(created: int, now: int, target: int, escalates: bool) -> int:
+    """:func:`next_change` in microseconds since 1970 (``target`` in microseconds)."""
+    due = created + _age_turns_at((now - created) // 1_000_000) * 1_000_000
+    if escalates:
+        for limit in (target, 2 * target):
+            escalation = created + limit + 1  # waited > limit from here on
+            if now < escalation < due:
+                due = escalation
+    return due
+
+
+def next_change(incident: Incident, now: datetime, target: timedelta) -> datetime | None:
+    """The first moment after ``now`` at which the report's clock cells (its age,
+    and the wait and escalation of an unacknowledged report) may read differently;
+    ``None`` when they never do (no creation time)."""
+    created = incident.created_at
+    if created is None:
+        return None
+    due = _due(_microseconds(created), _microseconds(now), target // _MICROSECOND,
+               _escalates(incident))
+    epoch = _EPOCH if created.tzinfo is not None else _NAIVE_EPOCH
+    moment = epoch + timedelta(microseconds=due)
+    return moment.astimezone(created.tzinfo) if created.tzinfo is not None else moment
+
+
+@dataclass(frozen=True)
+class RowChanges:
+    """How one result of :meth:`BoardView.rows` differs from the one before it."""
+
+    base: int
+    """The :attr:`BoardRows.generation` these changes apply to."""
+    rows: dict[str, BoardRow]
+    """By id: the rows of the reports that changed (even when a row reads the same:
+    masked in privacy mode, it may not) and the rows that read differently by now."""
+    removed: frozenset[str]
+    """Ids no longer on the board."""
+    moved: bool
+    """True when a row came, went or changed place (the order must be read again)."""
+
+
+class BoardRows(list[BoardRow]):
+    """The board's rows in order, numbered, with what changed since the view's
+    previous rows (``changes`` is ``None`` when everything was worked out again)."""
+
+    def __init__(self, rows: Iterable[BoardRow] = (), *, generation: int = 0,
+                 changes: RowChanges | None = None) -> None:
+        super().__init__(rows)
+        self.generation = generation
+        self.changes = changes
+
+
+class BoardView:
+    """The board's state between redraws: the filter, the order and each row as
+    it was last shown, so that a redraw works out only what changed.
+
+    * Filtering and sorting every report happens only when the filter, the
+      team's acknowledgement target or everything changes (``invalidate()``).
+    * A changed report (``invalidate(ids)``) is worked out again and, when its
+      place in the board order changed, taken out and put back by bisection on
+      :func:`board_key`; the others are not looked at.
+    * A clock tick works out only the rows whose clock cells read differently by
+      now: each row knows when that next happens (:func:`next_change`), kept in
+      a heap, so a tick with no row due costs nothing whatever the board's size.
+
+    :meth:`rows` returns :class:`BoardRows` with the :class:`RowChanges` since
+    the previous call, which the table applies instead of comparing every row.
+    A clock that went back is taken as a reason to work everything out again.
     """
 
     def __init__(self, spec: FilterSpec | None = None) -> None:
         self.spec = spec or FilterSpec()
-        self._order: list[str] | None = None
-        self._static: dict[str, tuple[int, tuple[str, str, str, str, str, str], bool]] = {}
+        self._stale: set[str] | None = None
+        """Ids of reports that changed since the last rows (``None``: maybe all)."""
+        self._keys: list[tuple[int, bool, float, str]] = []
+        """:func:`board_key` of every row, in board order."""
+        self._rows: list[BoardRow] = []
+        """The rows, in the same order."""
+        self._key_of: dict[str, tuple[int, bool, float, str]] = {}
+        self._static: dict[str, _Static] = {}
+        """Per report, worked out once per version (see :class:`_Static`)."""
+        self._due: list[tuple[int, str]] = []
+        """Heap of (when a row's clock cells next change, in microseconds since 1970, its
+        id); stale entries are skipped (:attr:`_due_at` says which one counts)."""
+        self._due_at: dict[str, int] = {}
+        self._now: datetime | None = None
+        self._now_us = 0
+        self._target_us = 0
+        self._target: timedelta | None = None
+        self._generation = 0
+        self._counted: dict[str, tuple[bool, bool, bool]] = {}
+        """What each report adds to the header's counts (open, unacknowledged, critical)."""
+        self._counts = [0, 0, 0]
+        self.worked_out = 0
+        """How many rows the last :meth:`rows` worked out (for tests and the bench)."""
 
     def set_filter(self, spec: FilterSpec) -> None:
-        """Use another filter (the order is worked out again on the next :meth:`rows`)."""
+        """Use another filter (the board is worked out again on the next :meth:`rows`)."""
         if spec != self.spec:
             self.spec = spec
-            self._order = None
+            self._stale = None
 
     def invalidate(self, changed: Iterable[str] | None = None) -> None:
         """Reports changed (``None``: maybe all of them)."""
-        self._order = None
         if changed is None:
-            self._static.clear()
-        else:
-            for inc_id in changed:
-                self._static.pop(inc_id, None)
+            self._stale = None
+        elif self._stale is not None:
+            self._stale.update(changed)
 
     def rows(self, incidents: dict[str, Incident], now: datetime,
-             target: timedelta) -> list[BoardRow]:
-        """The board's rows at ``now``."""
-        if self._order is None:
-            self._order = [i.id for i in filter_incidents(incidents.values(), self.spec)]
-        rows = []
-        for inc_id in self._order:
+             target: timedelta) -> BoardRows:
+        """The board's rows at ``now``, with what changed since the previous call."""
+        base, self._generation = self._generation, self._generation + 1
+        self.worked_out = 0
+        self._now_us, self._target_us = _microseconds(now), target // _MICROSECOND
+        changes: RowChanges | None = None
+        if (self._stale is None or target != self._target or self._now is None
+                or now < self._now):
+            self._build(incidents, now, target)
+        else:
+            changed: dict[str, BoardRow] = {}
+            removed: set[str] = set()
+            try:
+                moved = (self._place(incidents, now, target, changed, removed)
+                         if self._stale else False)
+                self._run_clock(incidents, now, target, changed)
+                changes = RowChanges(base, changed, frozenset(removed), moved)
+            except LookupError:  # a row not where it was put (a bug): start again
+                self._build(incidents, now, target)
+        self._stale = set()
+        self._now, self._target = now, target
+        return BoardRows(self._rows, generation=self._generation, changes=changes)
+
+    def counts(self) -> tuple[int, int, int]:
+        """(open, unacknowledged, critical) among every report (filter or not), as
+        :func:`careterm.core.triage.board_counts` counts them, as of the last
+        :meth:`rows` (kept up to date with the reports that changed, never recounted
+        on a tick)."""
+        open_, unacked, critical = self._counts
+        return open_, unacked, critical
+
+    def header(self) -> str:
+        """The board's header line, as :func:`careterm.core.triage.board_header` words it,
+        from :meth:`counts`."""
+        return "{} open · {} unacknowledged · {} critical".format(*self._counts)
+
+    def _count(self, inc_id: str, incident: Incident | None) -> None:
+        """Take the report's part in the counts out, and put its new part in."""
+        before = self._counted.pop(inc_id, None)
+        if before is not None:
+            for index, counted in enumerate(before):
+                self._counts[index] -= counted
+        if incident is None:
+            return
+        now = self._counted[inc_id] = _counted(incident)
+        for index, counted in enumerate(now):
+            self._counts[index] += counted
+
+    # ------------------------------------------------------------ working rows out
+
+    def _build(self, incidents: dict[str, Incident], now: datetime, target: timedelta) -> None:
+        """Filter, sort and work out every row."""
+        spec = self.spec
+        self._counted = {inc_id: _counted(incident) for inc_id, incident in incidents.items()}
+        self._counts = [sum(parts) for parts in zip(*self._counted.values(), strict=True)
+                        ] if self._counted else [0, 0, 0]
+        chosen = sorted(((board_key(incident), incident) for incident in incidents.values()
+                         if matches(incident, spec)), key=_first)
+        self._keys = [key for key, _ in chosen]
+        self._key_of = {key[3]: key for key in self._keys}
+        self._due, self._due_at = [], {}
+        self._rows = [self._work_out(incident, now, target) for _, incident in chosen]
+        heapq.heapify(self._due)
+        if len(self._static) > 2 * len(self._rows) + 100:
+            self._static = {inc_id: cached for inc_id, cached in self._static.items()
+                            if inc_id in self._key_of}
+
+    def _work_out(self, incident: Incident, now: datetime, target: timedelta) -> BoardRow:
+        """One row at ``now`` (what only changes with the report is cached per version);
+        its next change is scheduled."""
+        self.worked_out += 1
+        version = len(incident.changes)
+        cached = self._static.get(incident.id)
+        if cached is None or cached.version != version:
+            created = incident.created_at
+            cached = _Static(version, static_cells(incident), needs_informing(incident),
+                             None if created is None else _microseconds(created),
+                             _escalates(incident))
+            self._static[incident.id] = cached
+        inc_id, urgency, status, where, what, member = cached.cells
+        self._schedule(inc_id, cached)
+        return BoardRow(inc_id, urgency, status,
+                        ack_cell(incident, now, target, inform=cached.inform),
+                        age_cell(incident, now), where, what, member)
+
+    def _schedule(self, inc_id: str, cached: _Static) -> None:
+        if cached.created is None:
+            self._due_at.pop(inc_id, None)
+            return
+        due = _due(cached.created, self._now_us, self._target_us, cached.escalates)
+        self._due_at[inc_id] = due
+        heapq.heappush(self._due, (due, inc_id))
+
+    def _index(self, key: tuple[int, bool, float, str]) -> int:
+        index = bisect.bisect_left(self._keys, key)
+        if index == len(self._keys) or self._keys[index] != key:
+            raise LookupError(f"{key[3]} is not where the board put it")  # a bug
+        return index
+
+    def _place(self, incidents: dict[str, Incident], now: datetime, target: timedelta,
+               changed: dict[str, BoardRow], removed: set[str]) -> bool:
+        """Work out the changed reports again, moving the ones whose place changed;
+        True when a row came, went or moved."""
+        assert self._stale is not None
+        moved = False
+        for inc_id in sorted(self._stale):
             incident = incidents.get(inc_id)
-            if incident is None:
+            self._count(inc_id, incident)
+            new_key = (board_key(incident) if incident is not None
+                       and matches(incident, self.spec) else None)
+            old_key = self._key_of.get(inc_id)
+            if old_key is not None and old_key == new_key:
+                assert incident is not None
+                index = self._index(old_key)
+                # Given even when it reads the same: privacy mode may mask it otherwise
+                # (a name recorded since).
+                self._rows[index] = changed[inc_id] = self._work_out(incident, now, target)
                 continue
-            version = len(incident.changes)
+            if old_key is not None:
+                index = self._index(old_key)
+                del self._keys[index], self._rows[index], self._key_of[inc_id]
+                self._due_at.pop(inc_id, None)
+                moved = True
+            if new_key is None:
+                if old_key is not None:
+                    removed.add(inc_id)
+                continue
+            assert incident is not None
+            row = self._work_out(incident, now, target)
+            index = bisect.bisect_left(self._keys, new_key)
+            self._keys.insert(index, new_key)
+            self._rows.insert(index, row)
+            self._key_of[inc_id] = new_key
+            changed[inc_id] = row
+            moved = True
+        return moved
+
+    def _run_clock(self, incidents: dict[str, Incident], now: datetime, target: timedelta,
+                   changed: dict[str, BoardRow]) -> None:
+        """Work out the clock cells of the rows due by ``now``; keep those that read
+        differently."""
+        due, due_at, now_us = self._due, self._due_at, self._now_us
+        while due and due[0][0] <= now_us:
+            when, inc_id = heapq.heappop(due)
+            if due_at.get(inc_id) != when:
+                continue  # moved on since: a later entry counts
+            del due_at[inc_id]
+            key = self._key_of.get(inc_id)
+            incident = incidents.get(inc_id)
             cached = self._static.get(inc_id)
-            if cached is None or cached[0] != version:
-                cached = (version, static_cells(incident), needs_informing(incident))
-                self._static[inc_id] = cached
-            inc_id_cell, urgency, status, where, what, member = cached[1]
-            rows.append(BoardRow(inc_id_cell, urgency, status,
-                                 ack_cell(incident, now, target, inform=cached[2]),
-                                 age_cell(incident, now), where, what, member))
-        return rows
+            if key is None or incident is None or cached is None:
+                continue
+            self.worked_out += 1
+            index = self._index(key)
+            old = self._rows[index]
+            if incident.acknowledged or not incident.is_open:
+                ack = old.ack  # no clock in it (worked out again when the report changes)
+            else:
+                ack = ack_cell(incident, now, target, inform=False)
+            age = age_cell(incident, now)
+            if age != old.age or ack != old.ack:
+                self._rows[index] = changed[inc_id] = BoardRow(
+                    old.id, old.urgency, old.status, ack, age, old.where, old.what, old.member)
+            self._schedule(inc_id, cached)
+        if len(due) > 2 * len(due_at) + 1_000:
+            self._due = [(when, inc_id) for inc_id, when in due_at.items()]
+            heapq.heapify(self._due)
+
+
+class _Static(NamedTuple):
+    """What a row needs that only changes with its report (worked out once per version)."""
+
+    version: int
+    cells: tuple[str, str, str, str, str, str]
+    """:func:`static_cells`."""
+    inform: bool
+    """The reporter is still to be told the resolution."""
+    created: int | None
+    """When the report was taken, in microseconds since 1970."""
+    escalates: bool
+    """Its escalation can still move with the clock."""
+
+
+def _counted(incident: Incident) -> tuple[bool, bool, bool]:
+    """What one report adds to the counts: (open, unacknowledged, critical)."""
+    is_open = incident.is_open
+    return (is_open, is_open and not incident.acknowledged,
+            is_open and incident.urgency == "critical")
+
+
+def _first(pair: tuple[tuple[int, bool, float, str], Incident]) -> tuple[int, bool, float, str]:
+    return pair[0]

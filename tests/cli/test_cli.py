@@ -354,6 +354,19 @@ def test_list_shows_waiting_time_and_hides_closed_unless_all(cli, frozen_clock) 
     assert {r["id"] for r in everything} == {waiting, closed}
 
 
+def test_list_all_finds_a_closed_report_again_in_the_table_too(cli, frozen_clock) -> None:
+    open_one = capture(cli, "--what", "Still open", "--urgency", "low")
+    closed = capture(cli, "--what", "Closed without a resolution", "--urgency", "critical")
+    assert cli("update", closed, "--status", "closed").code == 0
+    assert closed not in cli("list").out
+    table = cli("list", "--all")
+    assert table.code == 0 and table.err == ""
+    row = next(line for line in table.out.splitlines() if line.startswith(closed))
+    assert "critical" in row and "closed" in row and "Closed without a resolution" in row
+    assert any(line.startswith(open_one) for line in table.out.splitlines())
+    assert table.out.splitlines()[0] == "1 open · 1 unacknowledged · 0 critical"
+
+
 def test_list_truncates_long_text_to_one_line(cli) -> None:
     capture(cli, "--what", "First line of a long report\nsecond line " + "x" * 200)
     row = cli("list").out.splitlines()[2]

@@ -8,15 +8,19 @@ import sys
 from datetime import timedelta
 from pathlib import Path
 
+from textual.command import CommandList
 from textual.widgets import Select
 
 from careterm.actions import incidents
 from careterm.core.triage import AckLevel
 from careterm.store.store import Store
 from careterm.tui.app import CaretermApp
+from careterm.tui.screens.board_screen import BoardScreen
 from careterm.tui.screens.capture_screen import CaptureScreen
+from careterm.tui.screens.casework_commands import report_matches, report_prompt
 from careterm.tui.screens.choice_modal import ChoiceModal
 from careterm.tui.screens.help_screen import HelpScreen
+from careterm.tui.screens.incident_screen import IncidentScreen
 from careterm.tui.widgets.board_table import BoardTable
 from careterm.views.board import (
     COLUMNS,
@@ -123,9 +127,9 @@ def test_board_view_recomputes_only_the_clock_cells_on_a_tick(store: Store,
 
 def test_columns_fit_80_and_use_200(frozen_clock) -> None:
     narrow = column_layout(79)
-    assert narrow.total + len(COLUMNS) <= 79
+    assert narrow.total + len(narrow.shown) <= 79
     wide = column_layout(199)
-    assert wide.total + len(COLUMNS) == 199
+    assert wide.total + len(wide.shown) == 199
     assert wide.widths["what"] > narrow.widths["what"]
 
 
@@ -280,6 +284,240 @@ def test_the_longest_ages_fit_their_columns(store: Store, frozen_clock) -> None:
     later = FROZEN_AT + timedelta(hours=20, minutes=45)
     [row] = [r for r in board_rows(store.incidents().values(), later, TARGET)
              if r.id == made["high"]]
-    widths = column_layout(79).widths
+    widths = column_layout(119).widths  # wide enough for the full ack cell
     assert row.ack.text == "‼ unacked 20h45m" and len(row.ack.text) <= widths["ack"]
     assert row.age == "20h45m" and len(row.age) <= widths["age"]
+
+
+# ------------------------------------------------------------------ closed reports
+
+
+def hint_text(app: CaretermApp) -> str:
+    return str(app.screen.query_one("#board-hint").render())
+
+
+@sync
+async def test_c_shows_the_closed_reports_and_again_the_open_ones(
+        store: Store, frozen_clock) -> None:
+    made = seed(store)
+    incidents.change_status(store, made["low"], "closed")
+    app = CaretermApp(store=store, cursor_blink=False)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot, app)
+        assert made["low"] not in table_ids(app)
+        await pilot.press("c")
+        assert table_ids(app) == [made["low"]]
+        assert cell(app, made["low"], "status") == "closed"
+        assert "filter: closed reports · 1 shown" in str(
+            app.screen.query_one("#filter-line").render())
+        await pilot.press("c")
+        assert table_ids(app) == [made["critical"], made["high"], made["acked"]]
+        await pilot.press("c", "escape")  # escape clears it too
+        assert made["low"] not in table_ids(app) and len(table_ids(app)) == 3
+    assert FilterSpec(status="closed").describe() == "closed reports"
+
+
+@sync
+async def test_palette_finds_a_closed_report_by_its_id_and_opens_it(
+        store: Store, frozen_clock) -> None:
+    made = seed(store)
+    incidents.change_status(store, made["low"], "closed")
+    app = CaretermApp(store=store, cursor_blink=False)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot, app)
+        assert made["low"] not in table_ids(app)
+        await pilot.press("ctrl+p", *made["low"].lower())  # as typed, in lower case
+        await pilot.pause(0.3)
+        palette = app.screen.query_one(CommandList)
+        await wait_for(pilot, lambda: palette.option_count > 0)
+        first = str(palette.get_option_at_index(0).prompt)
+        assert f"Open report {made['low']} · closed, off the board · low" in first
+        await pilot.press("enter")
+        await settle(pilot, app)
+        assert isinstance(app.screen, IncidentScreen)
+        assert app.screen.incident_id == made["low"]
+
+
+@sync
+async def test_a_hint_about_a_report_goes_once_the_report_is_closed(
+        store: Store, frozen_clock) -> None:
+    made = seed(store)
+    app = CaretermApp(store=store, cursor_blink=False)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot, app)
+        app.screen.query_one(BoardTable).select_id(made["high"])
+        await pilot.press("a", "3")  # acknowledged by phone: the hint names the report
+        await settle(pilot, app)
+        assert hint_text(app) == f"{made['high']}: acknowledged (phone)"
+        # Another change to it (still open): the hint stays.
+        incidents.add_note(store, made["high"], "Reporter is with a friend now")
+        await reread(pilot, app)
+        assert len(app.incidents[made["high"]].notes) == 1
+        assert hint_text(app) == f"{made['high']}: acknowledged (phone)"
+        # Closed in its incident view: back on the board, the hint about it is gone.
+        await pilot.press("enter", "s", "7", "2")
+        await settle(pilot, app)
+        await pilot.press("escape")
+        await settle(pilot, app)
+        assert isinstance(app.screen, BoardScreen)
+        assert not app.incidents[made["high"]].is_open
+        assert hint_text(app) == ""
+        # A hint about a report that was already closed when it was said stays.
+        app.screen.hint(f"{made['high']}: closed earlier today")
+        incidents.add_note(store, made["high"], "Filed away")
+        await reread(pilot, app)
+        assert len(app.incidents[made["high"]].notes) == 2
+        assert hint_text(app) == f"{made['high']}: closed earlier today"
+        # Closed elsewhere (another careterm on this store): the hint goes as well.
+        app.screen.hint(f"{made['low']}: urgency high")
+        incidents.change_status(store, made["low"], "closed")
+        await reread(pilot, app)
+        assert hint_text(app) == ""
+        # Named before it was read, it arrives closed: that is news, not stale.
+        arrived = incidents.capture(store, "Handled by Bo at the desk", urgency="low").id
+        incidents.change_status(store, arrived, "closed")
+        app.screen.hint(f"sync: {arrived} from Bo Sample")
+        await reread(pilot, app)
+        assert arrived in app.incidents
+        assert hint_text(app) == f"sync: {arrived} from Bo Sample"
+
+
+async def reread(pilot, app: CaretermApp) -> None:
+    """Have the app re-read the store (as it does when its files change) and redraw."""
+    app.refresh_now()
+    await settle(pilot, app)
+    await pilot.pause(0.1)
+    await settle(pilot, app)
+
+def test_the_palette_finds_ids_as_typed_and_hides_names_in_privacy_mode(
+        store: Store, frozen_clock) -> None:
+    made = seed(store)
+    named = incidents.capture(store, "Gus Mock grabbed Hal Sample's arm", who="Gus Mock",
+                              urgency="high").id
+    incidents.change_status(store, named, "closed")
+    everything = store.incidents()
+    # Lower case, a dash and the look-alike o are forgiven; the exact id comes first.
+    assert report_matches(everything, f" {named[:2].lower()}-{named[2:]} ".replace("0", "o")
+                          )[0].id == named
+    assert {i.id for i in report_matches(everything, "AA")} == {*made.values(), named}
+    assert report_matches(everything, "A") == []  # one character finds nothing yet
+    shown = report_prompt(everything[named], private=False).plain
+    assert shown == f"Open report {named} · closed, off the board · high · " \
+                    "Gus Mock grabbed Hal Sample's arm"
+    hidden = report_prompt(everything[named], private=True).plain
+    assert "Gus" not in hidden and "Mock" not in hidden and named in hidden
+
+
+# ------------------------------------------------------------------ keeping up (issue 11)
+
+
+def cells_of(table: BoardTable) -> dict[tuple[str, str], object]:
+    """Every cell object shown, by (report, column): a cell written again is a new object."""
+    return {(inc_id, column): table.get_cell(inc_id, column)
+            for inc_id in table.shown_ids for column in COLUMNS}
+
+
+def spy(monkeypatch, table: BoardTable, *names: str) -> dict[str, list[object]]:
+    """Record the calls of the table's ``names`` (the ways to rebuild or re-sort it)."""
+    calls: dict[str, list[object]] = {name: [] for name in names}
+    for name in names:
+        real = getattr(table, name)
+
+        def recorded(*args: object, _real=real, _name=name, **kwargs: object) -> object:
+            calls[_name].append(kwargs.get("key", args))
+            return _real(*args, **kwargs)
+
+        monkeypatch.setattr(table, name, recorded)
+    return calls
+
+
+@sync
+async def test_a_tick_writes_only_the_cells_whose_text_changed(store: Store, frozen_clock,
+                                                                monkeypatch) -> None:
+    made = seed(store)
+    app = CaretermApp(store=store, cursor_blink=False, tick_seconds=3600)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot, app)
+        table = app.screen.query_one(BoardTable)
+        assert app.board is not None
+        calls = spy(monkeypatch, table, "clear", "add_row", "remove_row", "sort")
+        order, row_keys, before = table_ids(app), list(table.rows), cells_of(table)
+        frozen_clock.advance(minutes=17)
+        app.board.tick()
+        after = cells_of(table)
+        written = {place for place in before if after[place] is not before[place]}
+        # Ages everywhere, waits of the unacknowledged: nothing else, not even a row that
+        # turned from waiting to warning.
+        assert written == ({(inc_id, "age") for inc_id in made.values()}
+                           | {(made[k], "ack") for k in ("critical", "high", "low")})
+        assert all(str(after[place]) != str(before[place]) for place in written)
+        assert cell(app, made["high"], "ack") == "⚠ unacked 17m"
+        assert calls == {"clear": [], "add_row": [], "remove_row": [], "sort": []}
+        assert table_ids(app) == order and list(table.rows) == row_keys
+        # Five seconds on, every text reads the same: no row is even worked out.
+        frozen_clock.advance(seconds=5)
+        app.board.tick()
+        assert app.board.view.worked_out == 0
+        assert all(cells_of(table)[place] is after[place] for place in after)
+
+
+@sync
+async def test_an_arrival_adds_only_its_row_in_its_place(store: Store, frozen_clock,
+                                                          monkeypatch) -> None:
+    made = seed(store)
+    app = CaretermApp(store=store, cursor_blink=False, tick_seconds=3600)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot, app)
+        table = app.screen.query_one(BoardTable)
+        table.select_id(made["high"])
+        calls = spy(monkeypatch, table, "clear", "add_row", "remove_row", "sort")
+        before = cells_of(table)
+        new_id = incidents.capture(store, "Cornered near the cloakroom", urgency="critical",
+                                   where="Cloakroom").id
+        app.refresh_now()
+        await wait_for(pilot, lambda: new_id in table_ids(app))
+        assert table_ids(app) == [made["critical"], new_id, made["high"], made["acked"],
+                                  made["low"]]
+        assert calls == {"clear": [], "add_row": [new_id], "remove_row": [], "sort": []}
+        assert all(cells_of(table)[place] is before[place] for place in before)
+        assert [row.key.value for row in table.ordered_rows] == table_ids(app)
+        assert table.selected_id() == made["high"]  # the cursor stays on its report
+        assert cell(app, new_id, "where") == "Cloakroom"
+        assert header(app) == "5 open · 4 unacknowledged · 2 critical"
+        # Acknowledged, the older critical report moves below the new one: only its row
+        # is written.
+        before = cells_of(table)
+        incidents.acknowledge(store, made["critical"], "email")
+        app.refresh_now()
+        await wait_for(pilot, lambda: table_ids(app)[:2] == [new_id, made["critical"]])
+        after = cells_of(table)
+        assert {inc_id for inc_id, _ in before if after[inc_id, _] is not before[inc_id, _]
+                } == {made["critical"]}
+        assert [row.key.value for row in table.ordered_rows] == table_ids(app)
+        assert table.selected_id() == made["high"]
+        # Under "unacknowledged only", a report acknowledged elsewhere leaves the board.
+        await pilot.press("exclamation_mark")
+        assert table_ids(app) == [new_id, made["high"], made["low"]]
+        incidents.acknowledge(store, made["low"], "phone")
+        app.refresh_now()
+        await wait_for(pilot, lambda: made["low"] not in table_ids(app))
+        assert table_ids(app) == [new_id, made["high"]]
+        assert [row.key.value for row in table.ordered_rows] == table_ids(app)
+        assert table.selected_id() == made["high"]
+        assert calls["clear"] == calls["remove_row"] == calls["sort"] == []
+
+
+@sync
+async def test_an_arrival_in_privacy_mode_is_masked(store: Store, frozen_clock) -> None:
+    seed(store)
+    app = CaretermApp(store=store, cursor_blink=False, tick_seconds=3600)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot, app)
+        await pilot.press("p")
+        await settle(pilot, app)
+        new_id = incidents.capture(store, "Jordan Smith grabbed an arm at the party",
+                                   who="Jordan Smith", urgency="high").id
+        app.refresh_now()
+        await wait_for(pilot, lambda: new_id in table_ids(app))
+        assert "Jordan" not in cell(app, new_id, "what")
+        assert "grabbed an arm" in cell(app, new_id, "what")

@@ -1,21 +1,26 @@
-"""Quick capture in the app: minimal and full reports, marks, drafts, discarding, literal text."""
+"""Quick capture in the app: minimal and full reports, marks, drafts, discarding, literal
+text, one-letter answers, the desk's acknowledgement and guidance that is never cut."""
 
 from __future__ import annotations
 
+import re
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 from textual.message import Message
 from textual.widgets import Input, Select
 
+from careterm.core import clock
 from careterm.core.textsafe import visible
 from careterm.store import draft
 from careterm.store.store import Store
 from careterm.tui.app import CaretermApp
 from careterm.tui.messages import IncidentSaved
 from careterm.tui.screens.board_screen import BoardScreen
-from careterm.tui.screens.capture_screen import CaptureScreen
+from careterm.tui.screens.capture_screen import GUIDE_PHRASES, CaptureScreen
 from careterm.tui.screens.choice_modal import ChoiceModal
+from careterm.tui.screens.yes_no_modal import YesNoModal
 from careterm.tui.widgets.board_table import BoardTable
 from tests.support import PASSPHRASE, settle, sync, wait_for
 
@@ -44,6 +49,20 @@ def state(app: CaretermApp, name: str) -> str:
     return str(app.screen.query_one(f"#state-{name}").render())
 
 
+def screen_lines(app: CaretermApp) -> list[str]:
+    """The text of every row on the terminal, as the user reads it."""
+    stream = app.screen._compositor.render_update(full=True).render_segments(app.console)
+    rows = re.split(r"\x1b\[\d+;\d+H", stream)
+    return [re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "", row).rstrip() for row in rows if row]
+
+
+async def answer_told(pilot, app: CaretermApp, key: str = "n") -> None:
+    """A desk capture was saved: answer "did you tell the reporter it is received?"."""
+    await wait_for(pilot, lambda: isinstance(app.screen, YesNoModal))
+    await pilot.press(key)
+    await settle(pilot, app)
+
+
 @sync
 async def test_minimal_report_is_n_type_ctrl_s(frozen_clock) -> None:
     store = memory_store()
@@ -54,6 +73,11 @@ async def test_minimal_report_is_n_type_ctrl_s(frozen_clock) -> None:
         assert isinstance(app.screen, CaptureScreen)
         await pilot.press(*"Shouting at the cloakroom")
         await pilot.press("ctrl+s")
+        await settle(pilot, app)
+        # Taken at the desk (came in: not said): was the reporter told it is received?
+        assert isinstance(app.screen, YesNoModal)
+        assert "Did you tell the reporter it is received?" in "\n".join(screen_lines(app))
+        await pilot.press("n")  # not yet: it stays unacknowledged
         await settle(pilot, app)
         assert isinstance(app.screen, BoardScreen)
         [saved] = [m for m in app.seen if isinstance(m, IncidentSaved)]
@@ -66,6 +90,8 @@ async def test_minimal_report_is_n_type_ctrl_s(frozen_clock) -> None:
     incident = store.get(saved.captured.id)
     assert incident.what == "Shouting at the cloakroom"
     assert incident.created_by == "Ada Example"
+    assert not incident.acknowledged
+    assert incident.ongoing is None  # not asked is not unknown
 
 
 @sync
@@ -77,7 +103,7 @@ async def test_full_report_with_marks_support_and_ongoing(frozen_clock) -> None:
         await pilot.press("n")
         await pilot.press(*"Followed a speaker to the lobby", "tab")
         await pilot.press("ctrl+u")  # who: unknown
-        assert state(app, "who") == "(unknown)"
+        assert state(app, "who") == "(unknown) · ctrl+u undoes"
         await pilot.press("tab", *"10 min ago")
         assert state(app, "when") == "→ 14:20 today"
         await pilot.press("tab", *"Lobby of the Example Hotel")
@@ -88,12 +114,13 @@ async def test_full_report_with_marks_support_and_ongoing(frozen_clock) -> None:
         field(app, "contact").focus()
         await pilot.press(*"ivy.reporter@example.org", "tab")
         await pilot.press("ctrl+d")  # reporter: anonymous
-        assert state(app, "reporter") == "(declined)"
+        assert state(app, "reporter") == "(declined) · ctrl+d undoes"
         screen.query_one("#f-source", Select).value = "in-person"
         screen.query_one("#f-support_escort", Select).value = "requested"
         screen.query_one("#f-support_police", Select).value = "declined"
         await pilot.press("ctrl+s")
         await settle(pilot, app)
+        await answer_told(pilot, app, "n")
         [saved] = [m for m in app.seen if isinstance(m, IncidentSaved)]
         assert saved.captured.urgency == "high" and saved.captured.urgency_raised
         assert "raised" in str(app.screen.query_one("#board-hint").render())
@@ -132,6 +159,7 @@ async def test_urgency_set_by_hand_stands_even_when_ongoing(frozen_clock) -> Non
         assert state(app, "urgency") == "low, set by hand"
         await pilot.press("ctrl+s")
         await settle(pilot, app)
+        await answer_told(pilot, app)
     [incident] = store.incidents().values()
     assert incident.urgency == "low"
 
@@ -202,14 +230,16 @@ async def test_draft_survives_a_crash_and_is_offered_on_the_next_start(
         await pilot.press(*PASSPHRASE, "enter")
         await settle(pilot, second)
         assert isinstance(second.screen, ChoiceModal)
-        assert "Resume" in str(second.screen.query_one("#dialog-title").render())
+        assert str(second.screen.query_one("#dialog-title").render()) == (
+            "Resume the draft from 14:30: Photos taken without consent?")
         await pilot.press("1")  # resume
         await pilot.pause()
         assert isinstance(second.screen, CaptureScreen)
         assert field(second, "what").value == "Photos taken without consent"
-        assert state(second, "who") == "(unknown)"
+        assert state(second, "who") == "(unknown) · ctrl+u undoes"
         await pilot.press("ctrl+s")
         await settle(pilot, second)
+        await answer_told(pilot, second)
         [saved] = [m for m in second.seen if isinstance(m, IncidentSaved)]
         reopened = second.store
         assert reopened is not None
@@ -230,6 +260,7 @@ async def test_user_text_is_shown_literally(frozen_clock, text: str) -> None:
         field(app, "where").value = text
         await pilot.press("ctrl+s")
         await settle(pilot, app)
+        await answer_told(pilot, app)
         [saved] = [m for m in app.seen if isinstance(m, IncidentSaved)]
         table = app.screen.query_one(BoardTable)
         cell = table.get_cell(saved.captured.id, "what")
@@ -244,20 +275,302 @@ async def test_user_text_is_shown_literally(frozen_clock, text: str) -> None:
 
 
 @sync
-async def test_a_draft_kept_for_later_is_where_the_next_capture_starts(
+async def test_a_kept_draft_never_slips_into_the_next_reporters_form(
         home: Path, frozen_clock) -> None:
     store = Store.open(home, PASSPHRASE)
-    draft.save_draft(store, {**draft.empty_form(), "what": "Kept for later"})
+    draft.save_draft(store, {**draft.empty_form(), "what": "Half-typed report about the "
+                             "lanyard colours and a photo", "who": "Gus Mock"})
     store.close()
+    frozen_clock.advance(minutes=40)
     app = RecordingApp(home)
-    async with app.run_test(size=(100, 30)) as pilot:
+    async with app.run_test(size=(80, 24)) as pilot:
         await pilot.pause()
         await pilot.press(*PASSPHRASE, "enter")
         await settle(pilot, app)
         assert isinstance(app.screen, ChoiceModal)
-        await pilot.press("2")  # not now
-        await wait_for(pilot, lambda: app.store is not None
-                       and draft.load_draft(app.store) is not None)
+        offer = "Resume the draft from 14:30: Half-typed report about the lanyard…?"
+        assert str(app.screen.query_one("#dialog-title").render()) == offer
+        await pilot.press("2")  # not now (keep the draft)
+        await settle(pilot, app)
+        # n starts an empty form; the kept draft is only offered, with its time and words.
         await pilot.press("n")
-        await pilot.pause()
-        assert field(app, "what").value == "Kept for later"
+        await settle(pilot, app)
+        assert isinstance(app.screen, CaptureScreen)
+        assert app.screen.form() == draft.empty_form()
+        shown = "\n".join(screen_lines(app))
+        assert "Resume the draft from 14:30: Half-typed report about the lanyard…?" in shown
+        assert "ctrl+r resumes it" in shown
+        # The next reporter's report is typed and saved: the kept draft is still kept.
+        await pilot.press(*"Someone else's report", "ctrl+s")
+        await settle(pilot, app)
+        await answer_told(pilot, app)
+        reopened = app.store
+        assert reopened is not None
+        assert [i.what for i in reopened.incidents().values()] == ["Someone else's report"]
+        record = draft.load_draft(reopened)
+        assert record is not None and draft.form_is_empty(record["form"])
+        [kept] = record["kept"]
+        assert kept["form"]["what"].startswith("Half-typed report")
+        # Chosen: only then does it come back into the form.
+        await pilot.press("n")
+        await settle(pilot, app)
+        assert field(app, "what").value == ""
+        await pilot.press("ctrl+r")
+        await settle(pilot, app)
+        assert field(app, "what").value.startswith("Half-typed report about")
+        assert field(app, "who").value == "Gus Mock"
+        assert not app.screen.query_one("#draft-offer").display
+        record = draft.load_draft(reopened)
+        assert record is not None and record["kept"] == []
+        assert record["form"]["who"] == "Gus Mock"
+
+
+@sync
+async def test_resuming_a_kept_draft_keeps_what_was_typed_aside(frozen_clock) -> None:
+    store = memory_store()
+    draft.save_draft(store, {**draft.empty_form(), "what": "The older one"})
+    draft.keep_for_later(store)
+    app = RecordingApp(store=store)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot, app)
+        await pilot.press("n")
+        await settle(pilot, app)
+        await pilot.press(*"Started typing anew", "ctrl+r")
+        await settle(pilot, app)
+        assert field(app, "what").value == "The older one"
+        shown = "\n".join(screen_lines(app))
+        assert "Resume the draft from 14:30: Started typing anew?" in shown
+        await pilot.press("ctrl+r")  # and back again: nothing is ever dropped
+        await settle(pilot, app)
+        assert field(app, "what").value == "Started typing anew"
+        assert "Resume the draft from 14:30: The older one?" in "\n".join(screen_lines(app))
+
+
+@sync
+async def test_the_offer_hides_the_drafts_names_in_privacy_mode(frozen_clock) -> None:
+    store = memory_store()
+    draft.save_draft(store, {**draft.empty_form(), "what": "Gus Mock followed her",
+                             "who": "Gus Mock"})
+    draft.keep_for_later(store)
+    app = RecordingApp(store=store)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot, app)
+        app.privacy = True
+        await pilot.press("n")
+        await settle(pilot, app)
+        shown = "\n".join(screen_lines(app))
+        assert "Resume the draft from 14:30: G.M. followed her?" in shown
+        assert "Gus" not in shown
+
+
+@sync
+async def test_the_offer_goes_with_the_lock_and_comes_back(home: Path, frozen_clock) -> None:
+    store = Store.open(home, PASSPHRASE)
+    draft.save_draft(store, {**draft.empty_form(), "what": "Kept about Gus Mock"})
+    draft.keep_for_later(store)
+    app = RecordingApp(store=store)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot, app)
+        await pilot.press("n")
+        await settle(pilot, app)
+        capture = app.screen
+        offer = "Resume the draft from 14:30: Kept about Gus Mock?"
+        assert offer in "\n".join(screen_lines(app))
+        await pilot.press("ctrl+l")
+        await settle(pilot, app)
+        assert capture.kept == [] and not capture.query_one("#draft-offer").display
+        await pilot.press(*PASSPHRASE, "enter")
+        await settle(pilot, app)
+        assert app.screen is capture
+        assert offer in "\n".join(screen_lines(app))
+
+
+# ------------------------------------------------------------------ marks keep the text
+
+
+@sync
+async def test_a_mark_keeps_what_was_typed_and_the_same_key_brings_it_back(
+        frozen_clock) -> None:
+    store = memory_store()
+    app = RecordingApp(store=store)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot, app)
+        await pilot.press("n", *"Shoved at the bar", "tab", *"Gus Mock")
+        await pilot.press("ctrl+u")
+        assert field(app, "who").value == "Gus Mock"  # kept, not thrown away
+        assert state(app, "who") == "(unknown) · ctrl+u undoes"
+        assert app.screen.query_one("#row-who").has_class("-marked")
+        await pilot.press("ctrl+u")  # the same key again: the answer is back
+        assert field(app, "who").value == "Gus Mock"
+        assert app.screen.marks == {} and state(app, "who") == ""
+        await pilot.press("ctrl+d", "ctrl+u")  # declined, then unknown instead
+        assert app.screen.marks == {"who": "unknown"}
+        assert field(app, "who").value == "Gus Mock"
+        # A marked dropdown keeps its answer too; a letter answers it again.
+        app.screen.query_one("#f-ongoing", Select).focus()
+        await pilot.press("y", "ctrl+u")
+        assert app.screen.query_one("#f-ongoing", Select).value == "yes"
+        assert app.screen.marks == {"who": "unknown", "ongoing": "unknown"}
+        await pilot.press("y")
+        assert app.screen.marks == {"who": "unknown"}
+        await pilot.press("ctrl+u", "ctrl+s")
+        await settle(pilot, app)
+        await answer_told(pilot, app)
+    [incident] = store.incidents().values()
+    # Saved as marks: what was typed under a mark is not stored.
+    assert incident.marks == {"who": "unknown", "ongoing": "unknown"}
+    assert incident.who is None and incident.ongoing == "unknown"
+    assert "ongoing" in incident.history
+
+
+@sync
+async def test_not_asked_and_unknown_are_saved_as_different_facts(frozen_clock) -> None:
+    store = memory_store()
+    app = RecordingApp(store=store)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot, app)
+        for what, keys in (("Nobody asked", ()), ("Reporter does not know", ("u",)),
+                           ("Marked unknown", ("ctrl+u",))):
+            await pilot.press("n", *what)
+            app.screen.query_one("#f-ongoing", Select).focus()
+            await pilot.press(*keys, "ctrl+s")
+            await settle(pilot, app)
+            await answer_told(pilot, app)
+    found = {i.what: i for i in store.incidents().values()}
+    assert found["Nobody asked"].ongoing is None
+    assert found["Nobody asked"].missing()["ongoing"] == "empty"
+    assert "ongoing" not in found["Nobody asked"].history
+    assert found["Reporter does not know"].ongoing == "unknown"
+    assert found["Reporter does not know"].marks == {}
+    assert found["Marked unknown"].marks == {"ongoing": "unknown"}
+
+
+# ------------------------------------------------------------------ one-letter answers
+
+
+@sync
+async def test_dropdowns_take_one_letter_and_enter_moves_on_as_the_footer_says(
+        frozen_clock) -> None:
+    store = memory_store()
+    app = RecordingApp(store=store)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot, app)
+        await pilot.press("n", *"Cornered by the lifts", "enter", "enter", "enter", "enter")
+        ongoing = app.screen.query_one("#f-ongoing", Select)
+        assert app.focused is ongoing
+        footer = screen_lines(app)[-1]
+        assert "y n u answer" in footer and "⏎ next" in footer and "f1 help" in footer
+        await pilot.press("y")
+        assert ongoing.value == "yes" and not ongoing.expanded
+        assert state(app, "urgency") == "high: raised, it is ongoing"
+        await pilot.press("enter")  # on to the next field, no list opened
+        assert app.focused is field(app, "contact")
+        await pilot.press("enter", "enter")
+        source = app.screen.query_one("#f-source", Select)
+        assert app.focused is source
+        assert "i e r o answer" in screen_lines(app)[-1]
+        await pilot.press("e", "enter")
+        urgency = app.screen.query_one("#f-urgency", Select)
+        assert source.value == "email" and app.focused is urgency
+        assert "c h m l answer" in screen_lines(app)[-1]
+        await pilot.press("p")  # chooses nothing here: no privacy toggle, no answer
+        assert urgency.value == Select.NULL and app.privacy is False
+        await pilot.press("c", "backspace")  # backspace clears: automatic again
+        assert urgency.value == Select.NULL
+        await pilot.press("C", "enter")
+        assert urgency.value == "critical"
+        await pilot.press("a")  # support: escort arranged
+        assert app.screen.query_one("#f-support_escort", Select).value == "arranged"
+        await pilot.press("ctrl+s")
+        await settle(pilot, app)
+        # Came in by e-mail: nobody at the desk to tell, so no question.
+        assert isinstance(app.screen, BoardScreen)
+    [incident] = store.incidents().values()
+    assert (incident.ongoing, incident.source, incident.urgency) == ("yes", "email",
+                                                                      "critical")
+    assert incident.support == {"escort": "arranged"}
+
+
+# ------------------------------------------------------------------ the desk's acknowledgement
+
+
+@sync
+async def test_a_desk_capture_asks_if_the_reporter_was_told_and_y_records_it(
+        frozen_clock) -> None:
+    store = memory_store()
+    app = RecordingApp(store=store)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot, app)
+        await pilot.press("n", *"Heckled during the talk")
+        app.screen.query_one("#f-source", Select).focus()
+        await pilot.press("i", "ctrl+s")  # in person
+        await settle(pilot, app)
+        assert isinstance(app.screen, YesNoModal)
+        shown = "\n".join(screen_lines(app))
+        assert "Did you tell the reporter it is received?" in shown
+        assert "record it as acknowledged in person" in shown
+        await pilot.press("y")
+        await settle(pilot, app)
+        assert isinstance(app.screen, BoardScreen)
+        [saved] = [m for m in app.seen if isinstance(m, IncidentSaved)]
+        assert "acknowledged in person" in str(app.screen.query_one("#board-hint").render())
+        table = app.screen.query_one(BoardTable)
+        assert "unacked" not in table.cell_text(saved.captured.id, "ack")
+    incident = store.get(saved.captured.id)
+    assert incident.acknowledged and incident.status == "acknowledged"
+    assert incident.acknowledged_via == "in-person"
+    assert incident.acknowledged_by == "Ada Example"
+
+
+@sync
+async def test_an_edit_never_asks_about_the_reporter(frozen_clock) -> None:
+    store = memory_store()
+    app = RecordingApp(store=store)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot, app)
+        await pilot.press("n", *"First words", "ctrl+s")
+        await settle(pilot, app)
+        await answer_told(pilot, app, "escape")  # no answer: left unacknowledged
+        assert isinstance(app.screen, BoardScreen)
+        [incident] = store.incidents().values()
+        assert not incident.acknowledged
+        await pilot.press("enter", "e")
+        await settle(pilot, app)
+        assert isinstance(app.screen, CaptureScreen) and app.screen.editing
+        await pilot.press("tab", *"Gus Mock", "ctrl+s")
+        await settle(pilot, app)
+        assert not isinstance(app.screen, (YesNoModal, CaptureScreen))
+    assert store.get(incident.id).who == "Gus Mock"
+
+
+# ------------------------------------------------------------------ guidance is never cut
+
+
+@pytest.mark.parametrize("size", [(80, 24), (120, 36), (60, 20)])
+@sync
+async def test_the_capture_hint_is_never_cut(frozen_clock, size: tuple[int, int]) -> None:
+    app = RecordingApp(store=memory_store())
+    async with app.run_test(size=size) as pilot:
+        await settle(pilot, app)
+        await pilot.press("n")
+        await settle(pilot, app)
+        lines = screen_lines(app)
+        hint = " ".join(line.strip() for line in lines
+                        if any(phrase in line for phrase in GUIDE_PHRASES))
+        for phrase in GUIDE_PHRASES:
+            assert phrase in hint
+        assert hint.endswith("never pressure") and "…" not in hint
+        # Every placeholder is read whole at the desk's 80 columns.
+        if size == (80, 24):
+            shown = "\n".join(lines)
+            for placeholder in ("in their words", "names or descriptions",
+                                "e.g. 10 min ago, 14:20", "name · ctrl+d: anonymous"):
+                assert placeholder in shown
+
+
+def test_first_words_and_time_of_a_draft(frozen_clock) -> None:
+    form = {**draft.empty_form(), "what": "Half-typed report about something that went on"}
+    assert draft.first_words(form) == "Half-typed report about something that…"
+    now = clock.now()
+    assert draft.draft_time(now.isoformat()) == "14:30"
+    assert draft.draft_time((now - timedelta(days=1)).isoformat()) == "yesterday 14:30"

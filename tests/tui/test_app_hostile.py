@@ -98,6 +98,8 @@ async def test_hostile_text_typed_and_pasted_is_kept_and_shown_literally(
         assert "[b]x[/b] copy me␛]52;c;ZWNobyBvd25lZA==␇ now" in assert_nothing_interpreted(app)
         await pilot.press("ctrl+s")
         await settle(pilot, app)
+        await pilot.press("n")  # "did you tell the reporter it is received?" not yet
+        await settle(pilot, app)
         assert isinstance(app.screen, BoardScreen)
         [inc_id] = app.screen.query_one(BoardTable).shown_ids
         cell = app.screen.query_one(BoardTable).cell_text(inc_id, "what")
@@ -175,6 +177,8 @@ async def test_a_one_megabyte_paste_into_the_form_is_kept(frozen_clock) -> None:
         assert_nothing_interpreted(app)
         await pilot.press("ctrl+s")
         await settle(pilot, app)
+        await pilot.press("n")  # "did you tell the reporter it is received?" not yet
+        await settle(pilot, app)
         assert isinstance(app.screen, BoardScreen)
     [incident] = store.incidents().values()
     assert incident.what == pasted
@@ -219,6 +223,8 @@ async def test_a_full_disk_keeps_the_form_and_the_retry_saves_it(
         monkeypatch.setattr(os, fails, real)
         await pilot.press("ctrl+s")
         await settle(pilot, app)
+        await pilot.press("n")  # "did you tell the reporter it is received?" not yet
+        await settle(pilot, app)
         assert isinstance(app.screen, BoardScreen)
         assert len(app.screen.query_one(BoardTable).shown_ids) == 2
     reopened = Store.open(home, PASSPHRASE)
@@ -259,6 +265,8 @@ async def test_the_app_and_another_careterm_write_at_once_and_both_are_kept(
         mine = []
         for n in range(5):
             await pilot.press("n", *f"at the desk {n}", "ctrl+s")
+            await settle(pilot, app)
+            await pilot.press("n")  # "did you tell the reporter it is received?" not yet
             await settle(pilot, app)
             assert isinstance(app.screen, BoardScreen)
             mine.append(app.screen.query_one(BoardTable).selected_id())

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from textual.widgets import Input
+from textual.widgets import Input, OptionList, Static
+from textual.widgets.option_list import Option
 
+from careterm.actions import casework as casework_actions
 from careterm.actions import incidents
 from careterm.store.store import Store
 from careterm.tui.app import CaretermApp
@@ -22,6 +24,27 @@ def shown(app: CaretermApp) -> str:
 
 def hint(app: CaretermApp) -> str:
     return str(app.screen.query_one("#incident-hint").render())
+
+
+def dialog_hint(app: CaretermApp) -> str:
+    return str(app.screen.query_one("#dialog-hint").render())
+
+
+def dialog_text(app: CaretermApp) -> str:
+    """Every line of the dialog on top: title, warning, note and the choices."""
+    screen = app.screen
+    lines = [str(static.render()) for static in screen.query(Static)]
+    options = screen.query_one(OptionList)
+    lines += [str(options.get_option_at_index(n).prompt)
+              for n in range(options.option_count)]
+    return "\n".join(lines)
+
+
+def options(app: CaretermApp) -> dict[str, Option]:
+    """The dialog's options by value."""
+    option_list = app.screen.query_one(OptionList)
+    found = [option_list.get_option_at_index(n) for n in range(option_list.option_count)]
+    return {option.id: option for option in found if option.id}
 
 
 async def open_report(pilot, app: CaretermApp, inc_id: str) -> None:
@@ -133,9 +156,12 @@ async def test_urgency_and_status_keys(store: Store, frozen_clock) -> None:
         await pilot.press("s", "3")  # in-review
         await settle(pilot, app)
         assert "in-review · " in shown(app) and "status: new → in" in shown(app)
-        await pilot.press("s", "5")  # decided: refused without a resolution
+        await pilot.press("s", "5")  # decided: greyed without a resolution, says why
         await settle(pilot, app)
-        assert "Not done: decided: record the resolution first" in hint(app)
+        assert isinstance(app.screen, ChoiceModal)
+        assert "5 (resolution decided) cannot be chosen now" in dialog_hint(app)
+        assert "resolution decided — record the resolution first" in dialog_text(app)
+        await pilot.press("escape")
     incident = store.get(inc_id)
     assert (incident.urgency, incident.status) == ("critical", "in-review")
 
@@ -149,6 +175,114 @@ async def test_n_in_the_incident_view_captures_and_returns_to_the_board(
         await open_report(pilot, app, inc_id)
         await pilot.press("n", *"Second report", "ctrl+s")
         await settle(pilot, app)
+        await pilot.press("n")  # "did you tell the reporter it is received?" not yet
+        await settle(pilot, app)
         assert isinstance(app.screen, BoardScreen)
         table = app.screen.query_one(BoardTable)
         assert table.cell_text(table.selected_id(), "what") == "Second report"
+
+
+def capture_critical(store: Store) -> str:
+    """A critical report nobody acknowledged, with no resolution and nobody told."""
+    return incidents.capture(store, "Shoved near the stairs", who="Gus Mock",
+                             urgency="critical").id
+
+
+@sync
+async def test_s_then_7_asks_before_closing_and_says_what_is_missing(
+        store: Store, frozen_clock) -> None:
+    inc_id = capture_critical(store)
+    app = CaretermApp(store=store, cursor_blink=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_report(pilot, app, inc_id)
+        await pilot.press("s", "7")
+        await settle(pilot, app)
+        # Not closed: a question, whose answer by default is Cancel.
+        assert store.get(inc_id).status == "new"
+        assert isinstance(app.screen, ChoiceModal)
+        text = dialog_text(app)
+        assert f"Close {inc_id} (critical)? It leaves the board." in text
+        assert ("no resolution recorded; the reporter was not informed; "
+                "receipt was never acknowledged to the reporter") in text
+        assert app.screen.query_one(OptionList).highlighted_option.id == "cancel"
+        await pilot.press("enter")  # Enter keeps it
+        await settle(pilot, app)
+        assert isinstance(app.screen, IncidentScreen)
+        assert "not closed; it stays on the board" in hint(app)
+        await pilot.press("s", "7", "escape")  # so does escape
+        await settle(pilot, app)
+        assert store.get(inc_id).status == "new"
+        # Saying so closes it.
+        await pilot.press("s", "7", "2")
+        await settle(pilot, app)
+        assert isinstance(app.screen, IncidentScreen)
+        assert "status closed · off the board" in hint(app)
+    assert store.get(inc_id).status == "closed"
+
+
+@sync
+async def test_closing_a_report_done_properly_still_asks(store: Store, frozen_clock) -> None:
+    inc_id = capture_one(store)
+    incidents.acknowledge(store, inc_id, "email")
+    casework_actions.record_resolution(store, inc_id, ["stop-behaviour"])
+    casework_actions.record_informed(store, inc_id, "in person at the info desk")
+    app = CaretermApp(store=store, cursor_blink=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_report(pilot, app, inc_id)
+        await pilot.press("s", "7")
+        await settle(pilot, app)
+        assert isinstance(app.screen, ChoiceModal)
+        assert "⚠" not in dialog_text(app)  # nothing missing: nothing to warn about
+        assert options(app)["closed"].prompt.plain == "2  Close it"
+        await pilot.press("down", "enter")
+        await settle(pilot, app)
+    assert store.get(inc_id).status == "closed"
+
+
+@sync
+async def test_refused_moves_are_greyed_with_why_and_cannot_be_chosen(
+        store: Store, frozen_clock) -> None:
+    inc_id = capture_one(store)
+    incidents.acknowledge(store, inc_id, "email")
+    casework_actions.record_resolution(store, inc_id, ["stop-behaviour"])  # decided
+    app = CaretermApp(store=store, cursor_blink=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_report(pilot, app, inc_id)
+        await pilot.press("s")
+        assert isinstance(app.screen, ChoiceModal)
+        offered = options(app)
+        assert [value for value, option in offered.items() if not option.disabled] == [
+            "in-review", "decided"]  # back to review, or stay
+        for value in ("new", "acknowledged", "needs-info"):
+            assert offered[value].disabled
+            assert " — a report can only go back to in-review" in str(
+                offered[value].prompt)
+        assert offered["informed"].disabled
+        assert "record how the reporter was informed first" in str(offered["informed"].prompt)
+        assert offered["closed"].disabled
+        assert "has not been recorded as informed" in str(offered["closed"].prompt)
+        # A number of a greyed move says why and does nothing.
+        await pilot.press("7")
+        await settle(pilot, app)
+        assert isinstance(app.screen, ChoiceModal)
+        assert "7 (closed) cannot be chosen now: why is on its line" in dialog_hint(app)
+        # The arrows pass over greyed moves, so Enter never lands on one.
+        seen = set()
+        for _ in range(10):
+            await pilot.press("down")
+            seen.add(app.screen.query_one(OptionList).highlighted_option.id)
+        assert seen == {"in-review", "decided"}
+        await pilot.press("escape")
+        await settle(pilot, app)
+    assert store.get(inc_id).status == "decided"
+
+
+@sync
+async def test_q_quits_from_the_incident_view(store: Store, frozen_clock) -> None:
+    inc_id = capture_one(store)
+    app = CaretermApp(store=store, cursor_blink=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_report(pilot, app, inc_id)
+        await pilot.press("q")
+        await pilot.pause()
+        assert not app.is_running

@@ -19,6 +19,7 @@ from careterm.tui.app import CaretermApp, PrivacyToggled
 from careterm.tui.screens.board_screen import BoardScreen
 from careterm.tui.screens.capture_screen import CaptureScreen
 from careterm.tui.screens.lock_screen import LockScreen
+from careterm.tui.screens.yes_no_modal import YesNoModal
 from careterm.tui.widgets.board_table import BoardTable
 from careterm.tui.widgets.status_bar import StatusBar
 from tests.support import PASSPHRASE, run_async, settle, wait_for
@@ -174,6 +175,9 @@ async def test_ctrl_l_drops_the_key_and_every_decrypted_copy_and_comes_back(
         assert capture.marks == {"reporter": "declined"}
         assert app.store is not None and app.store.key is not None
         await pilot.press("ctrl+s")
+        await settle(pilot, app)
+        assert isinstance(app.screen, YesNoModal)  # taken at the desk: reporter told?
+        await pilot.press("n")
         await settle(pilot, app)
         assert isinstance(app.screen, BoardScreen)
         assert len(app.screen.query_one(BoardTable).shown_ids) == 3
@@ -338,6 +342,8 @@ async def test_a_stuck_sync_keeps_neither_a_save_nor_the_key_waiting(
         await wait_for(pilot, inside.is_set)
         # A save does not wait for the stuck sync.
         await pilot.press("n", *"Rude remark at lunch", "ctrl+s")
+        await wait_for(pilot, lambda: isinstance(app.screen, YesNoModal), timeout=5)
+        await pilot.press("n")  # the reporter was not told yet
         await wait_for(pilot, lambda: isinstance(app.screen, BoardScreen)
                        and len(app.screen.query_one(BoardTable).shown_ids) == 1, timeout=5)
         # The lock goes up at once, and drops the key within a bound, the sync still stuck.

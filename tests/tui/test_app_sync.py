@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import os
 import re
 from collections.abc import Callable
@@ -16,6 +17,7 @@ from careterm.team.keys import change_passphrase_everywhere
 from careterm.tui.app import CaretermApp
 from careterm.tui.screens.board_screen import BoardScreen
 from careterm.tui.screens.lock_screen import LockScreen
+from careterm.tui.watcher import ChangeWatcher, WatchPlan, store_files
 from careterm.tui.widgets.board_table import BoardTable
 from careterm.tui.widgets.status_bar import StatusBar, SyncStatus
 from tests.support import FROZEN_AT, PASSPHRASE, run_async, settle
@@ -81,6 +83,8 @@ async def test_a_save_in_the_app_is_published_at_once(tmp_path: Path, frozen_clo
         assert not list(published.glob("*.seg"))
         await pilot.press("n", *"Rude remark at lunch", "ctrl+s")
         await settle(pilot, app)
+        await pilot.press("n")  # "did you tell the reporter it is received?" not yet
+        await settle(pilot, app)
         assert isinstance(app.screen, BoardScreen)
         [captured] = shown(app)
         assert await wait_for(pilot, lambda: bool(list(published.glob("*.seg"))), 3.0)
@@ -108,6 +112,8 @@ async def test_an_unreachable_folder_is_said_and_local_work_carries_on(
         await pilot.press("n")
         assert await wait_for(pilot, lambda: "not reachable" in status(app))
         await pilot.press(*"Shouting at the cloakroom", "ctrl+s")
+        await settle(pilot, app)
+        await pilot.press("n")  # "did you tell the reporter it is received?" not yet
         await settle(pilot, app)
         assert len(shown(app)) == 1
         (tmp_path / "unplugged").rename(shared)
@@ -193,3 +199,127 @@ async def test_unlock_takes_a_passphrase_changed_on_another_laptop(
         assert len(shown(app)) == 1
     # Bo's own key file now opens with the new passphrase too.
     Store.open(tmp_path / "bo", "the new team passphrase").close()
+
+
+# ------------------------------------------------------------------ watching (issue 11)
+
+
+@run_async
+async def test_a_report_from_another_laptop_shows_without_a_periodic_sync(
+        tmp_path: Path, frozen_clock) -> None:
+    ada, bo, _ = two_laptops(tmp_path)
+    # No periodic sync to speak of: only watching the folder can bring it.
+    app = CaretermApp(store=ada, cursor_blink=False, sync_seconds=3600)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot, app)
+        assert await wait_for(pilot, lambda: status(app).startswith("synced"))
+        new_id = incidents.capture(bo, "Followed to the lobby", urgency="high").id
+        sync.sync(bo)
+        assert await wait_for(pilot, lambda: shown(app) == [new_id])
+        note = "The reporter remembered a name badge"
+        incidents.add_note(bo, new_id, note)
+        sync.sync(bo)
+        assert await wait_for(pilot, lambda: [n.text for n in app.incidents[new_id].notes]
+                              == [note])
+    bo.close()
+
+
+@run_async
+async def test_nothing_is_read_while_nothing_changes(tmp_path: Path, frozen_clock,
+                                                     monkeypatch) -> None:
+    ada, bo, _ = two_laptops(tmp_path)
+    real_sync = sync.sync
+    syncs: list[str] = []
+
+    def counted_sync(store: Store) -> sync.SyncReport:
+        syncs.append(store.member)
+        return real_sync(store)
+
+    monkeypatch.setattr(sync, "sync", counted_sync)
+    app = CaretermApp(store=ada, cursor_blink=False, refresh_seconds=0.05, sync_seconds=3600)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot, app)
+        assert await wait_for(pilot, lambda: status(app).startswith("synced"))
+        await pilot.pause(0.5)
+        await settle(pilot, app)
+        reads: list[int] = []
+        real_reread = app._reread
+
+        def counted_reread(store: Store) -> Any:
+            reads.append(1)
+            return real_reread(store)
+
+        monkeypatch.setattr(app, "_reread", counted_reread)
+        syncs.clear()
+        looks = app.watcher.looks
+        await pilot.pause(1.0)
+        assert app.watcher.looks - looks >= 5  # it looked, and found nothing to read
+        assert syncs == [] and reads == []
+        new_id = incidents.capture(bo, "Shouting at the cloakroom").id
+        real_sync(bo)
+        assert await wait_for(pilot, lambda: shown(app) == [new_id])
+        assert 1 <= syncs.count("Ada Example") <= 3 and reads
+    bo.close()
+
+
+def test_the_watcher_sees_other_laptops_files_and_the_stores_not_its_own(
+        tmp_path: Path, frozen_clock) -> None:
+    ada, bo, shared = two_laptops(tmp_path)
+    seen: list[tuple[bool, bool]] = []
+    watcher = ChangeWatcher(3600, lambda store, folder: seen.append((store, folder)))
+    watcher.stop()  # no thread: this test looks itself
+    watcher.watch(WatchPlan(store_files(ada.home), shared, ada.device_id))
+    assert watcher.look() == (True, True)  # the first look reads everything
+    assert watcher.look() == (False, False)
+    incidents.capture(bo, "Joke on a slide")
+    sync.sync(bo)  # a new file in Bo's device folder
+    assert watcher.look() == (False, True)
+    assert watcher.look() == (False, False)
+    incidents.capture(ada, "Rude remark at lunch")  # Ada's store
+    assert watcher.look() == (True, False)
+    sync.sync(ada)  # Ada publishes in her own folder: no news
+    assert watcher.look()[1] is False
+    watcher.pause()
+    assert watcher.look() == (False, False)
+    watcher.watch(WatchPlan(store_files(ada.home), shared, ada.device_id))
+    assert watcher.look() == (True, True)
+    shared.rename(tmp_path / "unplugged")  # a folder that goes is news too
+    assert watcher.look() == (False, True)
+    assert seen == []  # look() itself tells nobody: the thread does
+    bo.close()
+
+
+def test_a_file_added_within_one_tick_of_the_file_systems_clock_is_seen(
+        tmp_path: Path, frozen_clock) -> None:
+    ada, bo, shared = two_laptops(tmp_path)
+    watcher = ChangeWatcher(3600, lambda store, folder: None)
+    watcher.stop()
+    watcher.watch(WatchPlan((), shared, ada.device_id))
+    watcher.look()
+    bo_dir = shared / "devices" / bo.device_id
+    (bo_dir / "8.seg.tmp").write_bytes(b"")
+    assert watcher.look() == (False, True)
+    assert watcher.look() == (False, False)  # nothing new: no sync for nothing
+    seen = bo_dir.stat()
+    (bo_dir / "9.seg.tmp").write_bytes(b"")
+    # In the same tick of the file system's clock, the folder's time would not move.
+    os.utime(bo_dir, ns=(seen.st_atime_ns, seen.st_mtime_ns))
+    assert watcher.look() == (False, True)
+    assert watcher.look() == (False, False)
+    bo.close()
+
+
+@run_async
+async def test_the_reports_read_are_left_out_of_garbage_collection_until_the_lock(
+        tmp_path: Path, frozen_clock) -> None:
+    ada, bo, _ = two_laptops(tmp_path)
+    incidents.capture(ada, "Rude remark at lunch")
+    bo.close()
+    app = CaretermApp(store=ada, cursor_blink=False)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot, app)
+        assert gc.get_freeze_count() > 0  # a full collection no longer walks them
+        await pilot.press("ctrl+l")
+        await settle(pilot, app)
+        assert isinstance(app.screen, LockScreen)
+        assert gc.get_freeze_count() == 0  # what the lock drops can be collected

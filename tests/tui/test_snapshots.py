@@ -1,4 +1,5 @@
-"""Snapshots of the main screens at 80x24 and 120x36 (frozen clock, fixed data, no blink).
+"""Snapshots of the main screens at 80x24, 120x36 and 60x20 (frozen clock, fixed data,
+no blink).
 
 The scenes are the ones ``screenshots/make_screenshots.py`` pictures.
 Update with ``pytest tests/test_snapshots.py --snapshot-update`` and look at them.
@@ -27,6 +28,12 @@ CASES = [
     ("privacy-incident", (80, 24)), ("privacy-incident", (120, 36)),
     ("privacy-handover", (80, 24)), ("privacy-handover", (120, 36)),
     ("privacy-report", (80, 24)), ("privacy-report", (120, 36)),
+    # Two apps side by side: the board keeps what happened readable, the footer keeps help,
+    # and privacy's notice stays whole.
+    ("board", (60, 20)), ("incident", (60, 20)), ("capture", (60, 20)), ("handover", (60, 20)),
+    ("privacy-board", (60, 20)),
+    # Locked: the dialog centred like the unlock screen.
+    ("lock", (80, 24)),
 ]
 
 

@@ -1,15 +1,25 @@
-"""The triage board: open reports by urgency, unacknowledged ones standing out."""
+"""The triage board: open reports by urgency, unacknowledged ones standing out.
+
+Closed reports are off the board; ``c`` shows them (and only them) until it is
+pressed again or escape clears the filter. The hint line is about the reports
+whose ids it names: it goes once one of them is closed after it was said (a
+"7K0003: acknowledged" about a report no longer on the board is stale). A hint
+naming a report that was already closed when it was said, or that arrives closed
+(a sync bringing a report another laptop captured and closed), stays.
+"""
 
 from __future__ import annotations
 
-from rich.text import Text
+import re
+
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Input, Static
+from textual.widgets import DataTable, Footer, Input
 
 from careterm.core import clock
-from careterm.core.textsafe import visible
+from careterm.core.ids import CROCKFORD
+from careterm.core.model import Incident
 from careterm.core.triage import board_counts, board_header
 from careterm.core.vocabulary import URGENCIES
 from careterm.tui.messages import IncidentUpdated, IncidentUpdateFailed, PrivacyToggled
@@ -18,7 +28,7 @@ from careterm.tui.screens.casework_commands import CaseworkCommands
 from careterm.tui.screens.filter_modal import FilterModal
 from careterm.tui.widgets.board_table import BoardTable
 from careterm.tui.widgets.form_input import FormInput
-from careterm.tui.widgets.header_counts import FilterLine, HeaderCounts
+from careterm.tui.widgets.header_counts import BoardTitle, FilterLine, HeaderCounts
 from careterm.tui.widgets.hint_line import HintLine
 from careterm.views.board import BoardView, FilterSpec
 
@@ -28,20 +38,25 @@ class BoardScreen(Screen[None]):
     :class:`careterm.views.board.BoardView`."""
 
     BINDINGS = [
+        # The footer, most needed first: at 80 columns it shows all of these.
         Binding("n", "app.capture", "new"),
         Binding("enter", "open", "open"),
         Binding("a", "acknowledge", "ack"),
-        Binding("exclamation_mark", "toggle_unacked", "unacked"),
-        Binding("i", "toggle_inform", "inform"),
-        Binding("f", "filters", "filter"),
-        Binding("slash", "search", "search"),
-        Binding("escape", "clear_filters", "clear filter", show=False),
-        *[Binding(str(n), f"urgency({n})", show=False) for n in range(0, len(URGENCIES) + 1)],
         Binding("question_mark", "app.help", "help"),
-        # After help: at 80 columns the footer ends here (both are in help and the palette).
+        Binding("q", "app.quit", "quit"),
+        # The app's p, listed here so the footer shows it before the board's own keys run
+        # out of room (the footer lists the screen's keys before the app's).
+        Binding("p", "app.toggle_privacy", "privacy"),
         Binding("h", "handover", "handover"),
         Binding("T", "transparency", "report"),
-        Binding("q", "app.quit", "quit"),
+        # The filter keys: the filter line above the table lists them at every width.
+        Binding("exclamation_mark", "toggle_unacked", "unacked", show=False),
+        Binding("i", "toggle_inform", "inform", show=False),
+        Binding("c", "toggle_closed", "closed", show=False),
+        Binding("f", "filters", "filter", show=False),
+        Binding("slash", "search", "search", show=False),
+        Binding("escape", "clear_filters", "clear filter", show=False),
+        *[Binding(str(n), f"urgency({n})", show=False) for n in range(0, len(URGENCIES) + 1)],
     ]
 
     COMMANDS = {CaseworkCommands}
@@ -50,10 +65,13 @@ class BoardScreen(Screen[None]):
         super().__init__()
         self.view = BoardView()
         self._pending_select: str | None = None
+        self._hint_about: dict[str, bool] = {}
+        """The reports the hint line names that were not closed when it was said: True
+        once seen open, False while not read yet (one that turns up closed is dropped)."""
 
     def compose(self) -> ComposeResult:
         """Title, counts, filter, the table, a hint line and the footer."""
-        yield Static(id="board-title")
+        yield BoardTitle(id="board-title")
         yield HeaderCounts(id="counts")
         yield FilterLine(id="filter-line")
         yield FormInput(placeholder="search what / who / where · enter applies · esc clears",
@@ -72,14 +90,8 @@ class BoardScreen(Screen[None]):
     def show_title(self) -> None:
         """Team, member, and what mode the board is in (demo data, privacy)."""
         app = host(self)
-        title = Text.assemble(("careterm", "bold"), " · ",
-                              visible(app.team_name, one_line=True), " · ",
-                              visible(app.member_name, one_line=True))
-        if app.demo:
-            title.append("  DEMO: fictional reports, deleted on exit", style="bold reverse")
-        if app.privacy:
-            title.append("  PRIVACY: names hidden", style="bold reverse")
-        self.query_one("#board-title", Static).update(title)
+        self.query_one(BoardTitle).show(app.team_name, app.member_name, demo=app.demo,
+                                        privacy=app.privacy)
 
     def on_privacy_toggled(self, message: PrivacyToggled) -> None:
         """Say in the header line that privacy mode is on."""
@@ -108,6 +120,7 @@ class BoardScreen(Screen[None]):
         self.query_one(HeaderCounts).show(board_header(list(incidents.values())), unacked,
                                           critical)
         self.query_one(FilterLine).show(self.view.spec, len(rows))
+        self._drop_stale_hint(incidents)
         if self._pending_select:
             if table.select_id(self._pending_select):
                 self._pending_select = None
@@ -127,8 +140,27 @@ class BoardScreen(Screen[None]):
             self.redraw(set())
 
     def hint(self, message: str, *, style: str = "") -> None:
-        """Say something on the hint line."""
+        """Say something on the hint line (it goes when a report it names is closed)."""
         self.query_one(HintLine).say(message, style=style)
+        incidents = host(self).incidents
+        self._hint_about = {word: word in incidents for word in _REPORT_ID.findall(message)
+                            if not _closed(incidents.get(word))}
+
+    def _drop_stale_hint(self, incidents: dict[str, Incident]) -> None:
+        """Clear the hint once a report it names has been closed since it was said (a
+        report it named before it was read, which turns up closed, does not count)."""
+        for inc_id, seen_open in list(self._hint_about.items()):
+            incident = incidents.get(inc_id)
+            if incident is None:
+                continue
+            if incident.is_open:
+                self._hint_about[inc_id] = True
+            elif seen_open:
+                self._hint_about = {}
+                self.query_one(HintLine).say("")
+                return
+            else:
+                del self._hint_about[inc_id]  # it arrived closed: not news that went stale
 
     # ------------------------------------------------------------ filters
 
@@ -144,6 +176,11 @@ class BoardScreen(Screen[None]):
     def action_toggle_inform(self) -> None:
         """Show only reports whose resolution is still to be told to the reporter."""
         self.set_filter(self.view.spec.with_(inform_only=not self.view.spec.inform_only))
+
+    def action_toggle_closed(self) -> None:
+        """Show the closed reports (off the board otherwise), or the open ones again."""
+        self.set_filter(self.view.spec.with_(
+            status=None if self.view.spec.closed_only else "closed"))
 
     def action_urgency(self, number: int) -> None:
         """1-4 show one urgency; 0 any."""
@@ -226,3 +263,12 @@ class BoardScreen(Screen[None]):
     def action_transparency(self) -> None:
         """Preview the anonymised transparency report."""
         host(self).show_report()
+
+
+_REPORT_ID = re.compile(rf"\b[{CROCKFORD}]{{6}}\b")
+"""A word that may be a report's id (six Crockford characters)."""
+
+
+def _closed(incident: Incident | None) -> bool:
+    """True for a report known to be closed (``None``: not known, e.g. not read yet)."""
+    return incident is not None and not incident.is_open

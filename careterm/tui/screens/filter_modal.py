@@ -15,6 +15,9 @@ from careterm.tui.widgets.form_input import FormInput
 from careterm.tui.widgets.hint_line import HintLine
 from careterm.views.board import FilterSpec
 
+_STATUS_CHOICES = {"closed": "closed (off the board; c on the board)"}
+"""Status choices that need a word more than their name."""
+
 
 class FilterModal(ModalScreen[FilterSpec | None]):
     """Edit the board's filter; ctrl+s or Enter in the search applies, escape cancels."""
@@ -36,7 +39,8 @@ class FilterModal(ModalScreen[FilterSpec | None]):
             yield Checkbox("✉ reporter to be informed only", spec.inform_only, id="inform")
             yield Select([(u, u) for u in URGENCIES], prompt="any urgency",
                          value=spec.urgency or Select.NULL, id="urgency")
-            yield Select([(s, s) for s in STATUSES], prompt="any open status",
+            yield Select([(_STATUS_CHOICES.get(s, s), s) for s in STATUSES],
+                         prompt="any open status",
                          value=spec.status or Select.NULL, id="status")
             yield FormInput(spec.text, placeholder="search what / who / where", id="search")
             yield HintLine(Text("ctrl+s applies · ctrl+r clears all · esc cancels",

@@ -11,12 +11,21 @@ In privacy mode each report's "what" is masked with that report's name mask
 from the app's copy of the report: the first line is masked before it is cut
 to length, so a name at the cut is never left half shown. Switching privacy
 redraws the page without gathering again.
+
+An unacknowledged report carries the board's symbol, words and colour for its
+escalation (``● unacked 3m``, ``⚠ unacked 17m``, ``‼ unacked 31m``: the same
+:func:`careterm.views.board.ack_cell`, from the app's copy of the report), so a
+lead reading the handover sees what the board would shout. The page is laid out
+for the width it has: below :data:`STATUS_WIDTH` the status column goes (the
+lists already say where each report stands), and a section's explanation that
+does not fit beside its heading goes under it, wrapped, never cut.
 """
 
 from __future__ import annotations
 
+import textwrap
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 from functools import partial
 from typing import Any
 
@@ -29,13 +38,15 @@ from textual.widgets import Footer, Static
 from careterm.core import casework, clock, vocabulary
 from careterm.core.model import Incident
 from careterm.core.textsafe import visible
+from careterm.core.triage import AckLevel
 from careterm.store.store import Store
 from careterm.tui.messages import HandoverGathered, PrivacyToggled
 from careterm.tui.protocol import host
 from careterm.tui.screens.casework_commands import CaseworkCommands
 from careterm.tui.screens.gathering_screen import GatheringScreen
-from careterm.tui.widgets.board_table import INFORM_STYLE, URGENCY_STYLES
+from careterm.tui.widgets.board_table import ACK_STYLES, INFORM_STYLE, URGENCY_STYLES
 from careterm.tui.widgets.hint_line import HintLine
+from careterm.views.board import ACK_SYMBOLS, AckCell, ack_cell
 from careterm.views.privacy import BULLET, MaskCache
 
 REGATHER_SECONDS = 60.0
@@ -56,8 +67,28 @@ WHAT_LENGTH = 80
 """The handover's "what": the first line, cut to this many characters."""
 
 
+STATUS_WIDTH = 70
+"""Narrower than this, a report's line leaves out its status (what happened needs the room)."""
+
+
 Hidden = Callable[[str], str]
 """Report id → its "what" as privacy mode shows it."""
+
+
+Acks = Callable[[dict[str, Any]], AckCell]
+"""A listed report → its acknowledgement cell, as the board shows it now."""
+
+
+def item_ack(item: dict[str, Any], incident: Incident | None = None,
+             now: datetime | None = None, target: timedelta | None = None) -> AckCell:
+    """The board's acknowledgement cell for a listed report, from the app's copy of it
+    (``incident``) at ``now``; without one, as loud as its urgency alone says."""
+    if incident is not None and now is not None and target is not None:
+        return ack_cell(incident, now, target)
+    if item["acknowledged"]:
+        return AckCell(f"{ACK_SYMBOLS[AckLevel.ACKNOWLEDGED]} acked", AckLevel.ACKNOWLEDGED)
+    level = AckLevel.ALERT if item["urgency"] == "critical" else AckLevel.WAITING
+    return AckCell(f"{ACK_SYMBOLS[level]} unacked {item['waiting']}", level)
 
 
 def private_what(incident: Incident | None, masks: MaskCache) -> str:
@@ -70,17 +101,22 @@ def private_what(incident: Incident | None, masks: MaskCache) -> str:
     return first[:WHAT_LENGTH] + ("…" if len(first) > WHAT_LENGTH else "")
 
 
-def summary_line(item: dict[str, Any], hidden: Hidden | None = None) -> Text:
-    """One report as one line: id, urgency, status, how long, flags, what (``hidden``:
-    privacy mode's "what" for a report id)."""
+def summary_line(item: dict[str, Any], hidden: Hidden | None = None,
+                 acks: Acks | None = None, *, status: bool = True) -> Text:
+    """One report as one line: id, urgency, status, how long (unacknowledged: the board's
+    escalation), flags, what (``hidden``: privacy mode's "what" for a report id;
+    ``acks``: the board's acknowledgement cell; ``status``: False leaves it out)."""
     line = Text(end="")
     line.append(f"  {item['id']:<7}", style="bold")
     line.append(f"{item['urgency']:<9}", style=URGENCY_STYLES.get(item["urgency"], ""))
-    line.append(f"{item['status']:<13}")
-    if item["acknowledged"]:
-        line.append(f"{'age ' + item['age']:<16}", style="dim")
+    if status:
+        line.append(f"{item['status']:<13}")
+    ack = (acks or item_ack)(item) if not item["acknowledged"] else None
+    if ack is None or ack.level is AckLevel.ACKNOWLEDGED:
+        line.append(f"{'age ' + item['age']:<17}", style="dim")
     else:
-        line.append(f"{'unacked ' + item['waiting']:<16}", style="bold")
+        line.append(ack.text, style=ACK_STYLES[ack.level])
+        line.append(" " * max(1, 17 - len(ack.text)))
     if item["needs_informing"]:
         line.append("✉ inform ", style=INFORM_STYLE)
     if item["warnings"]:
@@ -95,9 +131,13 @@ def summary_line(item: dict[str, Any], hidden: Hidden | None = None) -> Text:
 
 
 def handover_text(handover: dict[str, Any], now: datetime, team: str = "",
-                  hidden: Hidden | None = None) -> Text:
+                  hidden: Hidden | None = None, acks: Acks | None = None,
+                  width: int | None = None) -> Text:
     """The handover page as one Text (one line per report: the view cuts them to fit);
-    ``hidden``: privacy mode's "what" for a report id."""
+    ``hidden``: privacy mode's "what" for a report id; ``acks``: the board's
+    acknowledgement cell for a report; ``width``: the cells the page has (``None``: as
+    many as it needs)."""
+    status = width is None or width >= STATUS_WIDTH
     out = Text()
     out.append("Handover", style="bold underline")
     if team:
@@ -106,12 +146,18 @@ def handover_text(handover: dict[str, Any], now: datetime, team: str = "",
     out.append(handover["header"] + "\n\n", style="bold")
     for key, heading, meaning in SECTIONS:
         items = handover[key]
-        out.append(f"{heading} ({len(items)})", style="bold")
-        out.append(f"  {meaning}\n", style="dim")
+        title = f"{heading} ({len(items)})"
+        out.append(title, style="bold")
+        if width is None or len(title) + 2 + len(meaning) <= width:
+            out.append(f"  {meaning}\n", style="dim")
+        else:
+            out.append("\n")
+            for part in textwrap.wrap(meaning, max(20, width - 2)):
+                out.append(f"  {part}\n", style="dim")
         if not items:
             out.append("  none\n", style="dim")
         for item in items:
-            out.append_text(summary_line(item, hidden))
+            out.append_text(summary_line(item, hidden, acks, status=status))
             out.append("\n")
         out.append("\n")
     out.rstrip()
@@ -125,6 +171,7 @@ class HandoverScreen(GatheringScreen):
         Binding("escape", "back", "back"),
         Binding("h", "back", "back", show=False),
         Binding("question_mark", "app.help", "help"),
+        Binding("q", "app.quit", "quit"),
     ]
     COMMANDS = {CaseworkCommands}
     DEFAULT_CSS = """
@@ -165,9 +212,26 @@ class HandoverScreen(GatheringScreen):
         if self.handover is None or not self.query("#handover"):
             return
         app = host(self)
+        now = clock.now()
         hidden = partial(self._private_what, app.incidents) if app.privacy else None
+        acks = partial(self._ack, app.incidents, now, app.ack_target)
         self.query_one("#handover", Static).update(
-            handover_text(self.handover, clock.now(), app.team_name, hidden))
+            handover_text(self.handover, now, app.team_name, hidden, acks, self._width()))
+
+    def _width(self) -> int:
+        """The cells a line has (a vertical scrollbar's two are kept free)."""
+        scroll = self.query_one("#handover-scroll")
+        width = scroll.content_region.width or self.app.size.width - 2
+        return max(20, width - 2)
+
+    def on_resize(self) -> None:
+        """Lay the page out again for the new width."""
+        self.draw()
+
+    @staticmethod
+    def _ack(incidents: dict[str, Incident], now: datetime, target: timedelta,
+             item: dict[str, Any]) -> AckCell:
+        return item_ack(item, incidents.get(item["id"]), now, target)
 
     def _private_what(self, incidents: dict[str, Incident], inc_id: str) -> str:
         return private_what(incidents.get(inc_id), self._masks)

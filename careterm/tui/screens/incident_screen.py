@@ -16,7 +16,8 @@ from careterm.actions import casework as casework_actions
 from careterm.actions import incidents
 from careterm.core import casework, clock, vocabulary
 from careterm.core.model import Incident
-from careterm.core.vocabulary import STATUSES, URGENCIES
+from careterm.core.vocabulary import URGENCIES
+from careterm.core.workflow import closing_gaps, status_moves
 from careterm.store.store import Store
 from careterm.tui.messages import IncidentUpdated, IncidentUpdateFailed, PrivacyToggled
 from careterm.tui.protocol import host
@@ -60,23 +61,32 @@ class IncidentScreen(Screen[None]):
     """One report. Keys act on it; every action runs in a worker and lands in the timeline."""
 
     BINDINGS = [
-        Binding("a", "acknowledge", "ack"),
-        Binding("o", "note", "note"),
-        Binding("e", "edit", "edit"),
-        Binding("u", "urgency", "urgency"),
-        Binding("s", "status", "status"),
-        Binding("c", "category", "category", group=_CASEWORK),
-        Binding("x", "casework('conflict')", "conflict", group=_CASEWORK),
-        Binding("t", "casework('conversation')", "conversation", group=_CASEWORK),
-        Binding("l", "casework('unilateral')", "acted alone", group=_CASEWORK),
-        Binding("g", "casework('support')", "support", group=_CASEWORK),
-        Binding("r", "casework('review')", "review", group=_CASEWORK),
-        Binding("v", "casework('resolution')", "resolution", group=_CASEWORK),
-        Binding("i", "casework('informed')", "informed", group=_CASEWORK),
-        Binding("m", "casework('statement')", "statement", group=_CASEWORK),
-        Binding("n", "app.capture", "new", show=False),
+        # The footer, most needed first: at 80 columns it shows all of these; at 60,
+        # back, help, privacy and the report's first actions.
         Binding("escape", "back", "back"),
         Binding("question_mark", "app.help", "help"),
+        Binding("a", "acknowledge", "ack"),
+        Binding("o", "note", "note"),
+        Binding("s", "status", "status"),
+        # The app's p, listed here so the footer shows it (it lists the screen's keys first).
+        Binding("p", "app.toggle_privacy", "privacy"),
+        Binding("e", "edit", "edit"),
+        Binding("u", "urgency", "urgency"),
+        # No text is typed here (notes and edits open their own dialogs): q quits, as on
+        # the board.
+        Binding("q", "app.quit", "quit"),
+        # The casework keys are listed, with words, at the head of the page's Casework
+        # section; in the footer they would push the keys above off an 80-column screen.
+        Binding("c", "category", "category", group=_CASEWORK, show=False),
+        Binding("x", "casework('conflict')", "conflict", group=_CASEWORK, show=False),
+        Binding("t", "casework('conversation')", "conversation", group=_CASEWORK, show=False),
+        Binding("l", "casework('unilateral')", "acted alone", group=_CASEWORK, show=False),
+        Binding("g", "casework('support')", "support", group=_CASEWORK, show=False),
+        Binding("r", "casework('review')", "review", group=_CASEWORK, show=False),
+        Binding("v", "casework('resolution')", "resolution", group=_CASEWORK, show=False),
+        Binding("i", "casework('informed')", "informed", group=_CASEWORK, show=False),
+        Binding("m", "casework('statement')", "statement", group=_CASEWORK, show=False),
+        Binding("n", "app.capture", "new", show=False),
     ]
     COMMANDS = {CaseworkCommands}
     DEFAULT_CSS = """
@@ -216,11 +226,60 @@ class IncidentScreen(Screen[None]):
                      lambda v: self._act(f"urgency {v}", _set_urgency, v))
 
     def action_status(self) -> None:
-        """Change the status (the workflow's rules apply: see :mod:`careterm.core.casework`)."""
+        """Change the status. The dialog offers the moves the workflow allows from here;
+        the others are greyed with why (:func:`careterm.core.workflow.status_moves`). A
+        move that takes the report off the board (closing) is asked for again."""
         incident = self.incident
-        self._choose(f"Status of {self.incident_id}", incident.status if incident else None,
-                     [(s, vocabulary.STATUS_LABELS[s]) for s in STATUSES],
-                     lambda v: self._act(f"status {v}", incidents.change_status, v))
+        if incident is None:
+            return
+        moves = status_moves(incident)
+        refused = {m.status: m.refused for m in moves if m.refused is not None}
+        off_board = {m.status for m in moves if m.off_board}
+        note = "greyed: not allowed from here (the reason follows)" if refused else ""
+
+        def chosen(value: str | None) -> None:
+            if not value or value == incident.status:
+                return
+            if value in off_board:
+                self._confirm_off_board(value)
+            else:
+                self._act(f"status {value}", incidents.change_status, value)
+
+        self.app.push_screen(ChoiceModal(f"Status of {self.incident_id}",
+                                         [(m.status, m.label) for m in moves],
+                                         current=incident.status, note=note,
+                                         refused=refused), chosen)
+
+    def _confirm_off_board(self, status: str) -> None:
+        """Ask before a move that takes the report off the board: what the record is
+        missing, said plainly; Cancel is where the dialog starts (Enter keeps it)."""
+        incident = self.incident
+        if incident is None:
+            return
+        inc_id = self.incident_id
+        label = vocabulary.STATUS_LABELS.get(status, status)
+        gaps = closing_gaps(incident)
+        if status == "closed":
+            title = f"Close {inc_id} ({incident.urgency})? It leaves the board."
+            go = "Close it"
+        else:
+            title = f"Move {inc_id} ({incident.urgency}) to {label}? It leaves the board."
+            go = f"Move it to {label}"
+        go += " anyway" if gaps else ""
+        warning = "⚠ " + "; ".join(gaps) if gaps else ""
+
+        def chosen(value: str | None) -> None:
+            if value == status:
+                self._act(f"status {status} · off the board (c on the board shows closed "
+                          "reports)", incidents.change_status, status)
+            else:
+                self.hint(f"{inc_id}: not {label}; it stays on the board")
+
+        self.app.push_screen(ChoiceModal(
+            title, [("cancel", "Cancel: keep it on the board"), (status, go)],
+            default="cancel", warning=warning,
+            note="Found again with c on the board (closed reports), ctrl+p and its id, "
+                 "or careterm list --all."), chosen)
 
     def action_category(self) -> None:
         """Set the category (for the transparency report)."""

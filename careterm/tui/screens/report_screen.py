@@ -48,6 +48,7 @@ class ReportScreen(GatheringScreen):
         Binding("escape", "back", "back"),
         Binding("T", "back", "back", show=False),
         Binding("question_mark", "app.help", "help"),
+        Binding("q", "app.quit", "quit"),
     ]
     COMMANDS = {CaseworkCommands}
 

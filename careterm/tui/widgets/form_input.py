@@ -1,10 +1,14 @@
-"""An Input that follows the app's cursor-blink setting and shows its text literally."""
+"""The form's fields: an Input that follows the app's cursor-blink setting and shows its
+text literally, and a dropdown answered with one letter."""
 
 from __future__ import annotations
 
 from rich.cells import cell_len
 from rich.text import Text
-from textual.widgets import Input
+from textual import events
+from textual.binding import Binding
+from textual.message import Message
+from textual.widgets import Input, Select
 
 from careterm.tui.protocol import host
 
@@ -53,3 +57,71 @@ class FormInput(Input):
     def _position_to_cell(self, position: int) -> int:
         """Cell offset of ``position`` in the drawn text (keeps the cursor in view)."""
         return cell_len(shown_literally(self.value[:position]))
+
+
+class FormChoice(Select[str]):
+    """A dropdown answered with one key: each answer's first letter chooses it (``y``
+    yes, ``n`` no, ``u`` unknown …), Enter moves on to the next field, backspace
+    clears the answer; space or the arrows open the list. The footer shows the
+    letters of the answers it has ("y n u answer  ⏎ next").
+
+    The answers' labels must start with different letters. Any other letter does
+    nothing here (it never reaches the app's one-key commands).
+    """
+
+    BINDINGS = [
+        Binding("enter", "next", "next"),
+        Binding("backspace,delete", "clear_answer", "clear", show=False),
+    ]
+
+    class Answered(Message):
+        """An answer was chosen with its letter (even the one already chosen)."""
+
+        def __init__(self, choice: FormChoice) -> None:
+            super().__init__()
+            self.choice = choice
+
+        @property
+        def control(self) -> FormChoice:
+            """The dropdown that was answered."""
+            return self.choice
+
+    def __init__(self, options: list[tuple[str, str]], *, prompt: str,
+                 id: str | None = None) -> None:
+        super().__init__(options, prompt=prompt, id=id)
+        self.letters: dict[str, str] = {}
+        """Letter → the answer it chooses."""
+        group = Binding.Group("answer")
+        keys: dict[str, list[Binding]] = {}
+        for label, value in options:
+            letter = label[:1].lower()
+            if not letter.isalpha() or letter in self.letters:
+                raise ValueError(f"answers need different first letters: {label!r}")
+            self.letters[letter] = value
+            action = f"choose({value!r})"
+            keys[letter] = [Binding(letter, action, label, group=group)]
+            keys[letter.upper()] = [Binding(letter.upper(), action, label, show=False)]
+        # This dropdown's own keys (a copy per widget), its letters first in the footer.
+        self._bindings.key_to_bindings = {**keys, **self._bindings.key_to_bindings}
+
+    def action_choose(self, value: str) -> None:
+        """A letter: choose its answer."""
+        self.value = value
+        self.post_message(self.Answered(self))
+
+    def action_clear_answer(self) -> None:
+        """Backspace: no answer (the prompt shows again)."""
+        self.clear()
+
+    def action_next(self) -> None:
+        """Enter: on to the next field."""
+        self.screen.focus_next()
+
+    def on_key(self, event: events.Key) -> None:
+        """A letter that chooses nothing here is swallowed, with a bell."""
+        character = event.character
+        if (not self.expanded and character is not None and character.isprintable()
+                and not character.isspace() and character.lower() not in self.letters):
+            event.stop()
+            event.prevent_default()
+            self.app.bell()
