@@ -11,12 +11,18 @@
    and the board's own share of that (the redraw), plus one clock tick.
 
 Both apps run headless (``App.run_test``) at 120x36; "painted" means the
-table holds every row and the screen has been rendered once after that.
+table holds every row and the screen has been rendered once after that. Each
+launch starts after a full garbage collection, as a fresh process would:
+otherwise what earlier rounds left behind is collected during whichever launch
+comes next, and the ratio depends on the order of the rounds.
+
+Part 2 is measured in more detail, with baselines, by ``python -m bench.board_bench``.
 """
 
 from __future__ import annotations
 
 import asyncio
+import gc
 import os
 import statistics
 import tempfile
@@ -74,6 +80,7 @@ async def time_careterm(home: Path, key: bytes, expected: int,
 
     With ``opened`` the store is already open: that times the app alone.
     """
+    gc.collect()  # each launch starts as a fresh process would: no garbage of earlier ones
     started = time.perf_counter()
     store = opened or Store.open_with_key(home, key)
     app = CaretermApp(store=store, cursor_blink=False)
@@ -99,6 +106,7 @@ def time_open(home: Path, key: bytes) -> float:
 
 async def time_bare(rows: list[tuple[str, ...]]) -> float:
     """Launch → plain DataTable painted with every row."""
+    gc.collect()
     started = time.perf_counter()
     app = BareTableApp(rows)
     async with app.run_test(size=SIZE) as pilot:

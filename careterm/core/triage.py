@@ -92,5 +92,10 @@ def board_counts(incidents: list[Incident]) -> tuple[int, int, int]:
 
 def board_header(incidents: list[Incident]) -> str:
     """The board's header line: ``N open · M unacknowledged · K critical``."""
-    n, m, k = board_counts(incidents)
-    return f"{n} open · {m} unacknowledged · {k} critical"
+    return header_line(*board_counts(incidents))
+
+
+def header_line(open_: int, unacknowledged: int, critical: int) -> str:
+    """The header's words for these counts (also kept up to date incrementally by
+    :class:`careterm.views.board.BoardView`)."""
+    return f"{open_} open · {unacknowledged} unacknowledged · {critical} critical"

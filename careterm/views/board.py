@@ -35,6 +35,7 @@ from careterm.core.triage import (
     ack_level,
     board_order,
     format_age,
+    header_line,
     urgency_rank,
     waiting_for,
 )
@@ -555,7 +556,7 @@ class BoardView:
     def header(self) -> str:
         """The board's header line, as :func:`careterm.core.triage.board_header` words it,
         from :meth:`counts`."""
-        return "{} open · {} unacknowledged · {} critical".format(*self._counts)
+        return header_line(*self._counts)
 
     def _count(self, inc_id: str, incident: Incident | None) -> None:
         """Take the report's part in the counts out, and put its new part in."""

@@ -20,7 +20,6 @@ from textual.widgets import DataTable, Footer, Input
 from careterm.core import clock
 from careterm.core.ids import CROCKFORD
 from careterm.core.model import Incident
-from careterm.core.triage import board_counts, board_header
 from careterm.core.vocabulary import URGENCIES
 from careterm.tui.messages import IncidentUpdated, IncidentUpdateFailed, PrivacyToggled
 from careterm.tui.protocol import host
@@ -116,9 +115,8 @@ class BoardScreen(Screen[None]):
         rows = self.view.rows(incidents, now, app.ack_target)
         table = self.table
         table.show_rows(rows)
-        open_, unacked, critical = board_counts(list(incidents.values()))
-        self.query_one(HeaderCounts).show(board_header(list(incidents.values())), unacked,
-                                          critical)
+        _, unacked, critical = self.view.counts()
+        self.query_one(HeaderCounts).show(self.view.header(), unacked, critical)
         self.query_one(FilterLine).show(self.view.spec, len(rows))
         self._drop_stale_hint(incidents)
         if self._pending_select:
