@@ -243,13 +243,17 @@ def _follow_up(store: Store, made: list[tuple[str, _Plan, datetime]], now: datet
                 incidents.acknowledge(store, inc_id, value)
             elif kind == "note":
                 incidents.add_note(store, inc_id, value)
-            elif value in ("decided", "informed"):
-                # The workflow needs a resolution before "decided" and an inform
-                # record before "informed"; recording them moves the status.
+            elif value in ("decided", "informed", "closed"):
+                # The workflow needs a review before a resolution, a resolution before
+                # "decided", an inform record before "informed", and both before
+                # "closed"; recording them moves the status.
+                incidents.change_status(store, inc_id, "in-review")
                 casework_actions.record_resolution(store, inc_id, _DEMO_RESOLUTION)
-                if value == "informed":
+                if value in ("informed", "closed"):
                     casework_actions.record_informed(store, inc_id, _DEMO_INFORMED_HOW,
                                              _DEMO_INFORMED_TOLD)
+                if value == "closed":
+                    incidents.change_status(store, inc_id, value)
             else:
                 incidents.change_status(store, inc_id, value)
     if batched:
@@ -267,14 +271,17 @@ def _follow_up_batched(store: Store, events: list[tuple[datetime, str, str, Any,
                     maker.add(inc_id, "set", {"status": "acknowledged"})["by"] = member
                 elif kind == "note":
                     change = maker.add(inc_id, "note", {"text": value})
-                elif value in ("decided", "informed"):
+                elif value in ("decided", "informed", "closed"):
+                    maker.add(inc_id, "set", {"status": "in-review"})["by"] = member
                     change = maker.add(inc_id, "set", {"resolutions": [_DEMO_RESOLUTION],
                                                        "resolution_other": None,
                                                        "status": "decided"})
-                    if value == "informed":
+                    if value in ("informed", "closed"):
                         maker.add(inc_id, "inform", {"how": _DEMO_INFORMED_HOW,
                                                      "told": _DEMO_INFORMED_TOLD})["by"] = member
                         maker.add(inc_id, "set", {"status": "informed"})["by"] = member
+                    if value == "closed":
+                        maker.add(inc_id, "set", {"status": "closed"})["by"] = member
                 else:
                     change = maker.add(inc_id, "set", {"status": value})
             change["by"] = member

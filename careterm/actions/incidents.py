@@ -17,7 +17,13 @@ from typing import Any
 
 from careterm.core import clock
 from careterm.core.model import Incident
-from careterm.core.validate import check_choice, choice_name, clean_text, effective_urgency
+from careterm.core.validate import (
+    check_choice,
+    choice_name,
+    clean_text,
+    effective_urgency,
+    name_list,
+)
 from careterm.core.vocabulary import (
     ACK_VIA,
     CHOICE_FIELDS,
@@ -32,7 +38,7 @@ from careterm.errors import InvalidInput
 from careterm.store.store import Store
 
 CAPTURE_OPTIONS = ("what", "who", "when", "where", "ongoing", "contact", "reporter",
-                   "source", "urgency")
+                   "source", "urgency", "relayed_by", "wishes")
 """Names of the capture options (CLI flags, import columns, form fields)."""
 
 
@@ -50,11 +56,12 @@ def _field_data(fields: dict[str, Any], marks: dict[str, str] | None) -> dict[st
     for name, value in fields.items():
         if name == "when":
             data.update(resolve_when(clean_text(value, "when")))
-        elif name in ("ongoing", "source", "urgency", "status") or name.startswith("support_"):
+        elif name in ("ongoing", "source", "urgency", "status", "wishes") \
+                or name.startswith("support_"):
             if name not in CHOICE_FIELDS:
                 raise InvalidInput(f"unknown field {name!r}")
             data[name] = check_choice(name, value)
-        elif name in ("what", "who", "where", "contact", "reporter"):
+        elif name in ("what", "who", "where", "contact", "reporter", "relayed_by"):
             data[name] = clean_text(value, name)
         else:
             raise InvalidInput(f"unknown field {name!r}")
@@ -189,13 +196,18 @@ def current_values(incident: Incident) -> dict[str, Any]:
     values["when"] = incident.when.isoformat() if incident.when else None
     for kind in SUPPORT_KINDS:
         values[f"support_{kind}"] = incident.support.get(kind)
+    for name in ("relayed_by", "wishes"):  # intake details (kept in Incident.extra)
+        values[name] = incident.extra.get(name)
     return values
 
 
-def acknowledge(store: Store, incident_id: str, via: str | None = None) -> bool:
-    """Acknowledge receipt to the reporter. Returns False if it already was (no change)."""
+def acknowledge(store: Store, incident_id: str, via: str | None = None,
+                consulted: list[str] | str | None = None) -> bool:
+    """Acknowledge receipt to the reporter (``consulted``: the members the one
+    acknowledging consulted). Returns False if it already was (no change)."""
     if via is not None and via not in ACK_VIA:
         raise InvalidInput(f"via: {via!r} is not one of {', '.join(ACK_VIA)}")
+    whom = name_list(consulted, "consulted")
     done: list[bool] = []
 
     def build(maker: Any) -> None:
@@ -203,7 +215,10 @@ def acknowledge(store: Store, incident_id: str, via: str | None = None) -> bool:
         if incident.acknowledged:
             done.append(False)
             return
-        maker.add(incident.id, "ack", {"via": via} if via else {})
+        data: dict[str, Any] = {"via": via} if via else {}
+        if whom:
+            data["consulted"] = whom
+        maker.add(incident.id, "ack", data)
         if incident.status == "new":
             maker.add(incident.id, "set", {"status": "acknowledged"})
         done.append(True)
@@ -224,15 +239,19 @@ def add_note(store: Store, incident_id: str, text: str) -> None:
     store.transact(build)
 
 
-def change_status(store: Store, incident_id: str, status: str) -> bool:
+def change_status(store: Store, incident_id: str, status: str,
+                  reason: str | None = None) -> bool:
     """Move the report to ``status`` (a name from :data:`STATUSES`).
 
     Returns False when it already had that status. Refuses (InvalidInput)
     moves the workflow does not allow and moves the record does not support
-    yet (see the module rules). Moving to ``acknowledged`` also records the
-    acknowledgement.
+    yet (see the module rules): closing without a resolution told to the
+    reporter needs ``reason``, recorded with the status change
+    (``status_reason``, read in the timeline). Moving to ``acknowledged`` also
+    records the acknowledgement.
     """
     status = choice_name(status, STATUSES, "status")
+    why = clean_text(reason, "reason")
 
     def build(maker: Any) -> None:
         incident = store.get(incident_id)
@@ -240,10 +259,11 @@ def change_status(store: Store, incident_id: str, status: str) -> bool:
             check_transition(incident.status, status)
             done.append(False)
             return
-        check_status_move(incident, status)
+        check_status_move(incident, status, why)
         if status == "acknowledged" and not incident.acknowledged:
             maker.add(incident.id, "ack", {})
-        maker.add(incident.id, "set", {"status": status})
+        maker.add(incident.id, "set", {"status": status, "status_reason": why} if why
+                  else {"status": status})
         done.append(True)
 
     done: list[bool] = []

@@ -39,7 +39,20 @@ from types import TracebackType
 from typing import NoReturn
 
 from careterm import __version__
-from careterm.cli.commands import Command, app, casework, doctor, records, reports, team
+from careterm.cli.commands import (
+    Command,
+    app,
+    assign,
+    casework,
+    doctor,
+    evidence,
+    records,
+    related,
+    reports,
+    settings,
+    station,
+    team,
+)
 from careterm.cli.output import notice
 from careterm.cli.session import Session
 from careterm.core.textsafe import has_invalid_utf8
@@ -53,17 +66,21 @@ COMMANDS: dict[str, Command] = {cmd.name: cmd for cmd in (
     reports.cmd_status,
     casework.cmd_categorize, casework.cmd_review, casework.cmd_resolve, casework.cmd_conflict,
     casework.cmd_conversation, casework.cmd_inform, casework.cmd_support,
-    casework.cmd_unilateral, casework.cmd_statement,
+    casework.cmd_unilateral, casework.cmd_statement, assign.cmd_assign,
+    related.cmd_related, related.cmd_link,
+    evidence.cmd_mail, evidence.cmd_attach, evidence.cmd_evidence,
     records.cmd_export, records.cmd_report,
+    settings.cmd_settings,
     team.cmd_passphrase,
     records.cmd_backup, records.cmd_restore,
     team.cmd_devices, team.cmd_revoke,
+    station.cmd_station,
     app.cmd_demo,
 )}
 """Every subcommand by name, in the order they are listed in ``--help``."""
 
 
-PATH_DESTS = frozenset({"home", "shared", "file"})
+PATH_DESTS = frozenset({"home", "shared", "file", "paths", "save"})
 """Arguments that are file names: any bytes the file system allows are fine there."""
 
 

@@ -28,10 +28,14 @@ import getpass
 import os
 from pathlib import Path
 
+from careterm.core.casework import screen_recused
+from careterm.core.model import Incident
 from careterm.core.textsafe import has_invalid_utf8
-from careterm.errors import InvalidInput, NoStore
+from careterm.errors import CaretermError, InvalidInput, NoStore
+from careterm.store import station
 from careterm.store.store import Store, default_home, has_store
 from careterm.team import keys
+from careterm.team.devices import team_devices
 
 PASSPHRASE_ENV = "CARETERM_PASSPHRASE"
 """Environment variable the passphrase is read from (else a prompt without echo)."""
@@ -118,9 +122,41 @@ class Session:
         """The unlocked store (asks for the passphrase the first time)."""
         if self._store is None:
             if not has_store(self.home):
+                if station.is_station(self.home):
+                    raise InvalidInput(station.NOT_FOR_STATIONS)
                 raise NoStore(self.home)
             self._store = keys.unlock(self.home, read_passphrase())
         return self._store
+
+    def incidents(self) -> dict[str, Incident]:
+        """Every report as this laptop's member may see it: the one place the CLI reads
+        reports for showing (``list``, ``show``, ``export``…), each one the team recused
+        the member from replaced by a stub
+        (:func:`careterm.core.casework.screen_recused`)."""
+        store = self.store()
+        return screen_recused(store.incidents(), store.member)
+
+    def incident(self, incident_id: str) -> Incident:
+        """One report as :meth:`incidents` shows it (a stub when recused)."""
+        store = self.store()
+        found = store.get(incident_id)
+        return screen_recused({found.id: found}, store.member)[found.id]
+
+    def known_members(self) -> list[str]:
+        """The team's members as this laptop knows them: its own member, the members of
+        the laptops registered in the shared folder (not removed ones) and everyone who
+        recorded a change. Names typed for ``--members`` and the like are checked
+        against these (a warning, never a refusal)."""
+        store = self.store()
+        names = [store.member]
+        try:
+            names += [d.member for d in team_devices(store)
+                      if d.removal is None and not d.refused]
+        except (CaretermError, OSError):
+            pass  # no shared folder (yet), or out of reach: what this laptop saw will do
+        for incident in store.incidents().values():
+            names += [c.get("by", "") for c in incident.changes]
+        return sorted({n for n in names if n}, key=str.casefold)
 
     def adopt(self, store: Store) -> None:
         """Use a store this command created (closed at the end like an opened one)."""

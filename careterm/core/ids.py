@@ -46,14 +46,28 @@ def normalise(text: str) -> str:
     return cleaned
 
 
+STATION_TAG_PREFIX = "Z"
+"""Tags beginning with this are kept for intake stations (a laptop never gets one)."""
+
+
 def new_device_tag(taken: set[str] | frozenset[str] = frozenset()) -> str:
-    """Pick a random device tag that is not in ``taken``."""
-    if len(taken) >= 32**TAG_LENGTH:
+    """Pick a random device tag that is not in ``taken`` (never a station's tag)."""
+    free = 31 * 32 - sum(1 for t in set(taken) if not t.startswith(STATION_TAG_PREFIX))
+    if free <= 0:
         raise RuntimeError("no device tags left")
     while True:
         tag = encode(secrets.randbelow(32**TAG_LENGTH), TAG_LENGTH)
+        if tag not in taken and not tag.startswith(STATION_TAG_PREFIX):
+            return tag
+
+
+def new_station_tag(taken: set[str] | frozenset[str] = frozenset()) -> str:
+    """The first free station tag (``Z0``, ``Z1``, …) not in ``taken``."""
+    for ch in CROCKFORD:
+        tag = STATION_TAG_PREFIX + ch
         if tag not in taken:
             return tag
+    raise RuntimeError("no station tags left (32 stations at most)")
 
 
 def incident_id(tag: str, counter: int) -> str:

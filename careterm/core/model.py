@@ -16,6 +16,12 @@ same set of changes gives the same incident on every laptop, in any order:
   added; two people writing notes never overwrite each other.
 * ``ack``: the earliest acknowledgement is kept; once given it stays given.
 
+Changes to the reserved record :data:`~careterm.core.vocabulary.TEAM_RECORD`
+(``"~team"``: the team's settings) fold the same way (``set``, last writer
+wins per key, history kept) into :attr:`Fold.team`, a :class:`TeamRecord`,
+and never into :attr:`Fold.incidents`: the settings are no report, so no list,
+board, export or count ever sees them.
+
 "Not asked" and "unknown" are different facts. A capture answer nobody gave is
 ``None`` (:meth:`Incident.missing` says ``empty``); ``unknown`` is what the
 reporter said (``ongoing`` has it as an answer of its own, every optional field
@@ -30,7 +36,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from careterm.core.vocabulary import LIST_OPS, OPTIONAL_FIELDS
+from careterm.core.vocabulary import LIST_OPS, OPTIONAL_FIELDS, TEAM_RECORD
 
 
 def change_key(change: dict[str, Any]) -> tuple[str, str, str]:
@@ -101,6 +107,10 @@ class Incident:
     entries: dict[str, list[Entry]] = field(default_factory=dict)
     extra: dict[str, Any] = field(default_factory=dict)
     changes: list[dict[str, Any]] = field(default_factory=list)
+    recused: bool = False
+    """True for the stub that stands in for a report this laptop's member is recused from
+    (:func:`careterm.core.casework.screen_recused`): only id, status, urgency and the
+    capture and acknowledgement times are kept."""
 
     @property
     def acknowledged(self) -> bool:
@@ -155,6 +165,45 @@ def _parse_time(value: str | None) -> datetime | None:
     return datetime.fromisoformat(value) if value else None
 
 
+@dataclass
+class TeamRecord:
+    """The team's settings record (``"~team"``), folded: per key the winning value
+    (last writer wins), and every change kept for the history."""
+
+    values: dict[str, Any] = field(default_factory=dict)
+    changes: list[dict[str, Any]] = field(default_factory=list)
+    version: int = 0
+    """Grows with every change folded (a face compares it to know the settings moved)."""
+    _keys: dict[str, tuple[str, str, str]] = field(default_factory=dict)
+
+    def apply(self, change: dict[str, Any]) -> None:
+        """Fold one change of the team record (only ``set`` has a meaning)."""
+        self.changes.append(change)
+        self.version += 1
+        if change["op"] != "set":
+            return  # an op from a newer careterm: kept, not guessed at
+        key = change_key(change)
+        for name, value in (change.get("data") or {}).items():
+            current = self._keys.get(name)
+            if current is None or key > current:
+                self._keys[name] = key
+                self.values[name] = value
+
+    @property
+    def history(self) -> dict[str, list[FieldValue]]:
+        """Every value each setting has held, in change order (the last one is current)."""
+        result: dict[str, list[FieldValue]] = {}
+        for change in sorted(self.changes, key=change_key):
+            if change["op"] != "set":
+                continue
+            at = _parse_time(change.get("at"))
+            key = change_key(change)
+            for name, value in (change.get("data") or {}).items():
+                result.setdefault(name, []).append(
+                    FieldValue(value, change.get("by", ""), at, change["dev"], key))
+        return result
+
+
 class Fold:
     """Folds change records into incidents, incrementally and idempotently.
 
@@ -167,15 +216,21 @@ class Fold:
         self.seen: set[str] = set()
         self._winners: dict[str, dict[str, tuple[tuple[str, str, str], Any]]] = {}
         self._ack_key: dict[str, tuple[str, str, str]] = {}
+        self.team = TeamRecord()
+        """The team's settings record (never one of :attr:`incidents`)."""
 
     def apply(self, changes: list[dict[str, Any]] | Any) -> set[str]:
-        """Apply changes; return the ids of incidents that changed."""
+        """Apply changes; return the ids of incidents that changed (the team record is
+        none: :attr:`TeamRecord.version` says when it did)."""
         touched: set[str] = set()
         for change in changes:
             cid = change["cid"]
             if cid in self.seen:
                 continue
             self.seen.add(cid)
+            if change["inc"] == TEAM_RECORD:
+                self.team.apply(change)
+                continue
             self._apply_one(change)
             touched.add(change["inc"])
         for inc_id in touched:

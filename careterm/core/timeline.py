@@ -17,6 +17,14 @@ from careterm.core.vocabulary import FIELD_LABELS, SOURCE_LABELS
 
 _MARK_WORDS = {"unknown": "(unknown)", "declined": "(declined to say)"}
 
+_TOLD_WITH_FIELDS = {
+    "status_reason": ("status", "reason"),
+    "resolution_forced": ("resolutions", "forced, out of order"),
+}
+"""Fields recorded alongside another in the same change, told as part of its line:
+``status: informed → closed (reason: duplicate of 7K0002)``."""
+_TOLD_WITH = {name: owner for name, (owner, _) in _TOLD_WITH_FIELDS.items()}
+
 
 def describe_value(name: str, value: Any) -> str:
     """A field value as a person reads it: labels for known names, marks spelled out."""
@@ -62,15 +70,18 @@ def timeline_entries(incident: Incident) -> list[dict[str, Any]]:
             previous.update(data)
         elif op == "set":
             for name, value in data.items():
-                if name == "when":
+                if name == "when" or name in _TOLD_WITH:
                     continue
                 before, after = describe_value(name, previous.get(name)), describe_value(
                     name, value)
                 previous[name] = value
                 if before == after:
                     continue  # recorded alongside another change, but nothing to tell
-                made.append({"kind": "changed", "field": name,
-                             "text": f"{field_label(name)}: {before} → {after}"})
+                text = f"{field_label(name)}: {before} → {after}"
+                for extra, (owner, words) in _TOLD_WITH_FIELDS.items():
+                    if owner == name and data.get(extra):
+                        text += f" ({words}: {data[extra]})"
+                made.append({"kind": "changed", "field": name, "text": text})
         elif op == "ack":
             via = f" ({data['via']})" if data.get("via") else ""
             made.append({"kind": "acknowledged", "text": "acknowledged" + via})

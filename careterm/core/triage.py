@@ -90,12 +90,16 @@ def board_counts(incidents: list[Incident]) -> tuple[int, int, int]:
     )
 
 
-def board_header(incidents: list[Incident]) -> str:
-    """The board's header line: ``N open · M unacknowledged · K critical``."""
-    return header_line(*board_counts(incidents))
+def board_header(incidents: list[Incident], overdue: int = 0) -> str:
+    """The board's header line: ``N open · M unacknowledged · K critical``, then
+    ``· N overdue`` when reports are past their stage's target (counted by
+    :func:`careterm.core.stages.overdue_count`, which needs the team's settings)."""
+    return header_line(*board_counts(incidents), overdue=overdue)
 
 
-def header_line(open_: int, unacknowledged: int, critical: int) -> str:
+def header_line(open_: int, unacknowledged: int, critical: int, overdue: int = 0) -> str:
     """The header's words for these counts (also kept up to date incrementally by
-    :class:`careterm.views.board.BoardView`)."""
-    return f"{open_} open · {unacknowledged} unacknowledged · {critical} critical"
+    :class:`careterm.views.board.BoardView`); the overdue part only when there are any
+    (a zero says nothing the rest does not)."""
+    line = f"{open_} open · {unacknowledged} unacknowledged · {critical} critical"
+    return f"{line} · {overdue} overdue" if overdue else line

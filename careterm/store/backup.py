@@ -26,7 +26,7 @@ from __future__ import annotations
 import base64
 import json
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -34,6 +34,7 @@ import nacl.signing
 
 from careterm.core import clock, ids
 from careterm.errors import CaretermError, InvalidInput, StoreDamaged
+from careterm.store import evidence
 from careterm.store.crypto import KeyEnvelope, Unsealable, seal, subkey, unseal
 from careterm.store.files import atomic_write
 from careterm.store.keyfile import STORE_BOUND, Kek, KeyFile, read_key_file
@@ -71,7 +72,7 @@ def write_backup(store: Store, path: Path) -> int:
     with store.locked():
         store.refresh()
         payload = {"meta": store.meta, "changes": store.changes(),
-                   "taken_at": clock.now().isoformat()}
+                   "taken_at": clock.now().isoformat(), "evidence": _evidence_of(store)}
         key_file = read_key_file(store.home)
         key = store.file_keys("backup")[0]
         if key_file.passphrase is None or key_file.key_id != store.store_key_id:
@@ -86,6 +87,25 @@ def write_backup(store: Store, path: Path) -> int:
     return len(payload["changes"])
 
 
+def _evidence_of(store: Store) -> dict[str, str]:
+    """Every evidence file this laptop holds, by id (base64; the whole payload is sealed)."""
+    held: dict[str, str] = {}
+    folder = store.home / evidence.EVIDENCE_DIR if store.home is not None else None
+    if folder is None or not folder.is_dir():
+        return held
+    for path in sorted(folder.glob("*.ct")):
+        data = evidence.read(store, path.stem) if evidence.EVIDENCE_ID.match(path.stem) else None
+        if data is not None:
+            held[path.stem] = base64.b64encode(data).decode("ascii")
+    return held
+
+
+def _keep_evidence(store: Store, held: dict[str, bytes]) -> None:
+    for evidence_id, data in held.items():
+        if not evidence.has_file(store, evidence_id):
+            evidence.keep(store, evidence_id, data)
+
+
 @dataclass
 class Backup:
     """A backup file that has been decrypted and checked."""
@@ -97,6 +117,8 @@ class Backup:
     changes: list[dict[str, Any]]
     passphrase_epochs: frozenset[str]
     """The key epochs the passphrase was current for when the backup was made."""
+    evidence: dict[str, bytes] = field(default_factory=dict)
+    """Evidence files the laptop held, by id (none in backups made before evidence)."""
 
 
 def read_backup(path: Path, passphrase: str) -> Backup:
@@ -147,7 +169,13 @@ def read_backup(path: Path, passphrase: str) -> Backup:
         except (KeyError, TypeError, ValueError) as exc:
             raise StoreDamaged(path, "unexpected contents") from exc
         epochs = KeyFile("backup", envelope).passphrase_epochs
-    return Backup(kek, team_key, meta, changes, epochs)
+    held = payload.get("evidence") or {}
+    try:
+        files = {k: base64.b64decode(v, validate=True) for k, v in held.items()
+                 if evidence.EVIDENCE_ID.match(k)}
+    except (AttributeError, TypeError, ValueError) as exc:
+        raise StoreDamaged(path, "unexpected contents") from exc
+    return Backup(kek, team_key, meta, changes, epochs, files)
 
 
 @dataclass
@@ -175,6 +203,7 @@ def restore_backup(home: Path, path: Path, passphrase: str, *,
                 if (current.key == backup.team_key
                         and current.meta.get("team_id") == backup.meta.get("team_id")):
                     added = current.add_foreign(backup.changes)
+                    _keep_evidence(current, backup.evidence)
                     return RestoreResult(created=False, added=len(added))
             finally:
                 current.close()
@@ -186,7 +215,10 @@ def restore_backup(home: Path, path: Path, passphrase: str, *,
     home.mkdir(parents=True, exist_ok=True)
     store = Store.restore(home, backup.kek, as_new_device(backup.meta, backup.changes),
                           backup.changes, backup.passphrase_epochs)
-    store.close()
+    try:
+        _keep_evidence(store, backup.evidence)
+    finally:
+        store.close()
     shared = backup.meta.get(SHARED_DIR_META)
     if isinstance(shared, str) and shared:
         # The way to a passphrase changed meanwhile (careterm.team.keys.unlock).

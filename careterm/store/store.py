@@ -94,7 +94,8 @@ from tinydb.table import Table
 
 from careterm.core import clock, ids
 from careterm.core.hlc import HybridClock, parse_stamp
-from careterm.core.model import Fold, Incident
+from careterm.core.model import Fold, Incident, TeamRecord
+from careterm.core.settings import TeamSettings
 from careterm.errors import (
     CaretermError,
     StoreDamaged,
@@ -209,7 +210,8 @@ DEFAULT_SETTINGS: dict[str, Any] = {
     "lock_after_seconds": 300,
     "privacy_default": False,
 }
-"""Team settings and their defaults."""
+"""This laptop's settings and their defaults (``ack_target_minutes`` is no longer read:
+the targets are the team's, shared as change records, :meth:`Store.team_settings`)."""
 
 
 def default_home() -> Path:
@@ -501,8 +503,18 @@ class Store:
         return {**DEFAULT_SETTINGS, **self._meta.get("settings", {})}
 
     def ack_target(self) -> timedelta:
-        """The team's acknowledgement target."""
-        return timedelta(minutes=float(self.settings()["ack_target_minutes"]))
+        """The team's acknowledgement target (:meth:`team_settings`' ``ack``)."""
+        return self.team_settings().ack
+
+    def team_settings(self) -> TeamSettings:
+        """The team's settings (stage targets, event dates, the critical alert), folded
+        from the change records of the team record ``"~team"`` that sync shares."""
+        return TeamSettings.from_values(self.team_record().values)
+
+    def team_record(self) -> TeamRecord:
+        """The folded team record (the live object: treat it as read-only)."""
+        self.refresh()
+        return self._fold.team
 
     def update_meta(self, **changes: Any) -> None:
         """Change fields of the meta record (``settings`` is merged, not replaced)."""

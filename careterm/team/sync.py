@@ -100,6 +100,7 @@ import nacl.signing
 
 from careterm.core import clock, ids
 from careterm.core.textsafe import visible
+from careterm.core.vocabulary import TEAM_RECORD
 from careterm.errors import CaretermError, InvalidInput, StoreExists
 from careterm.store.crypto import Unsealable, seal, subkey, unseal
 from careterm.store.files import atomic_write, create_new
@@ -111,6 +112,7 @@ from careterm.store.store import (
     read_team_envelope,
     write_shared_hint,
 )
+from careterm.team.evidence import exchange as exchange_evidence
 from careterm.team.folder import (
     EPOCH_KEY_CAP,
     EPOCH_RECORD_CAP,
@@ -163,6 +165,7 @@ from careterm.team.segments import (
     segment_name,
     unb64,
 )
+from careterm.team.stations import pick_up as pick_up_station_reports
 
 __all__ = [
     "FolderView", "NotATeamFolder", "PeerStatus", "SyncFolderUnavailable",
@@ -230,6 +233,8 @@ class SyncReport:
     """member → ids of reports that were new to this laptop."""
     updated_reports: dict[str, list[str]] = field(default_factory=dict)
     """member → ids of reports this laptop had and that member changed."""
+    settings_changed_by: list[str] = field(default_factory=list)
+    """Members whose change of the team's settings arrived (no report: counted apart)."""
     skipped: list[tuple[str, str]] = field(default_factory=list)
     """(file, reason) for files that could not be used this time."""
     in_transit: int = 0
@@ -240,6 +245,10 @@ class SyncReport:
     peers: list[PeerStatus] = field(default_factory=list)
     files_read: int = 0
     bytes_read: int = 0
+    evidence_published: int = 0
+    evidence_fetched: int = 0
+    evidence_waiting: int = 0
+    """Evidence files announced by another laptop and not in the shared folder yet."""
     finished_at: datetime | None = None
 
     @property
@@ -272,6 +281,16 @@ class SyncReport:
         for member, ids_ in sorted(self.updated_reports.items()):
             out.append(f"{_count(len(ids_), 'report')} updated by {member or 'someone'}: "
                        f"{_id_list(ids_)}")
+        if self.settings_changed_by:
+            out.append(f"team settings changed by {', '.join(self.settings_changed_by)} "
+                       "(careterm settings shows them)")
+        if self.evidence_published:
+            out.append(f"sent {_count(self.evidence_published, 'evidence file')}")
+        if self.evidence_fetched:
+            out.append(f"received {_count(self.evidence_fetched, 'evidence file')}")
+        if self.evidence_waiting:
+            out.append(f"{_count(self.evidence_waiting, 'evidence file')} announced and not "
+                       "in the shared folder yet; fetched by a later sync")
         for name, reason in self.skipped:
             out.append(f"skipped {name}: {reason}")
         if self.in_transit:
@@ -648,21 +667,11 @@ def join(home: Path, shared_dir: Path, member: str, passphrase: str) -> Store:
     team's reports arrive with the first :func:`sync`.
     """
     folder = Path(shared_dir).expanduser().absolute()
-    header = TeamHeader.read(folder)
-    if header is None:
-        raise NotATeamFolder(f"{folder} holds no careterm team ({HEADER_FILE} is missing); "
-                             "set it up with 'careterm init --shared' on a laptop of the team")
     if has_store(home):
         raise StoreExists(home)
-    header.check_stretching(folder)
-    kek = header.envelope.derive(passphrase)
-    key = header.envelope.unwrap_with(kek)  # also authenticates the limits and newest epoch
-    if not header.check_key(key):
-        raise NotATeamFolder(f"{folder / HEADER_FILE} failed its key check (damaged or "
-                             "tampered with); nothing was written")
-    entries = _joining_keyring(folder, header, kek)
+    header, key, entries = _open_team(folder, passphrase)
     epochs = Epochs(key, entries)
-    taken = {reg.tag for reg in _registered(folder, epochs.keys, header.team_id)}
+    taken = registered_tags(folder, epochs, header.team_id)
     signing_key = nacl.signing.SigningKey.generate()
     meta: dict[str, Any] = {"team_id": header.team_id, "device_tag": ids.new_device_tag(taken),
                             META_SHARED_DIR: str(folder),
@@ -678,6 +687,36 @@ def join(home: Path, shared_dir: Path, member: str, passphrase: str) -> Store:
         _register(folder, epochs, header.team_id, _registration_of(store, signing_key),
                   signing_key)
     return store
+
+
+def _open_team(folder: Path, passphrase: str) -> tuple[TeamHeader, bytes, dict[str, Any]]:
+    """The folder's header, the team key and the epoch keys (``{}`` when none), from the
+    team passphrase; :class:`~careterm.errors.WrongPassphrase` or :class:`NotATeamFolder`
+    before anything is written."""
+    header = TeamHeader.read(folder)
+    if header is None:
+        raise NotATeamFolder(f"{folder} holds no careterm team ({HEADER_FILE} is missing); "
+                             "set it up with 'careterm init --shared' on a laptop of the team")
+    header.check_stretching(folder)
+    kek = header.envelope.derive(passphrase)
+    key = header.envelope.unwrap_with(kek)  # also authenticates the limits and newest epoch
+    if not header.check_key(key):
+        raise NotATeamFolder(f"{folder / HEADER_FILE} failed its key check (damaged or "
+                             "tampered with); nothing was written")
+    return header, key, _joining_keyring(folder, header, kek)
+
+
+def open_team(shared_dir: Path, passphrase: str) -> tuple[str, str, Epochs]:
+    """(team id, team name, every key epoch) of the team whose folder is ``shared_dir``,
+    from the team passphrase, without a store (setting up an intake station)."""
+    folder = Path(shared_dir).expanduser().absolute()
+    header, key, entries = _open_team(folder, passphrase)
+    return header.team_id, header.team_name(key), Epochs(key, entries)
+
+
+def registered_tags(folder: Path, epochs: Epochs, team_id: str) -> set[str]:
+    """The tags of every laptop registered in the folder."""
+    return {reg.tag for reg in _registered(folder, epochs.keys, team_id)}
 
 
 def epoch_names(folder: Path) -> list[str]:
@@ -1378,6 +1417,12 @@ class _Sync:
             current = store.incidents()
             for change in fresh:
                 inc = change["inc"]
+                if inc == TEAM_RECORD:
+                    # The team's settings: no report, counted apart.
+                    who = change.get("by", "") or "someone"
+                    if who not in self.report.settings_changed_by:
+                        self.report.settings_changed_by.append(who)
+                    continue
                 if inc in existed:
                     updated.setdefault(change.get("by", ""), set()).add(inc)
                 else:
@@ -1485,6 +1530,20 @@ def sync(store: Store) -> SyncReport:
             run.publish(mine, listing)
         run.read_all()  # the store is not locked while the folder is read
         run.merge()
+        # Evidence files travel apart from the segments (careterm.team.evidence).
+        carried = exchange_evidence(
+            store, folder, team_id=team_id, epochs=run.epochs, signing_key=signing_key,
+            registration=lambda dev: run.registration(dev, True),
+            may_write=listing is not None)
+        run.report.evidence_published += carried.published
+        run.report.evidence_fetched += carried.fetched
+        run.report.evidence_waiting = carried.waiting
+        run.report.skipped.extend(carried.skipped)
+        # Reports from write-only intake stations (careterm.team.stations).
+        picked = pick_up_station_reports(store, folder, team_id=team_id, epochs=run.epochs)
+        for name, refs in picked.new.items():
+            run.report.new_reports.setdefault(f"{name} (intake station)", []).extend(refs)
+        run.report.skipped.extend(picked.skipped)
         if run.report.received_changes or len(changes) != state.store_count:
             state.store_count = len(store.changes())
             state.dirty = True

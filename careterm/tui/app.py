@@ -18,7 +18,18 @@ fictional reports).
 At the desk: ``p`` toggles privacy mode (:attr:`CaretermApp.privacy`; screens
 get a :class:`PrivacyToggled` message), ``ctrl+l`` or the team's idle time
 locks (the data key and every decrypted copy are dropped; the passphrase
-derives the key again and the user is back where they were).
+derives the key again and the user is back where they were). In the last
+:data:`LOCK_WARNING_SECONDS` before the idle lock the status line counts down
+("locking in 27 s — press any key to stay"); a key pressed then only keeps the
+app open (it is not also taken as a command: "any key" must not open, type or
+confirm anything). Idle time is measured on the monotonic clock, not on
+:mod:`careterm.core.clock` (the time of day, which tests freeze and a laptop's
+clock may jump).
+
+A new critical report arriving from another laptop (sync brought it) shows a toast
+naming only its id, and rings the terminal bell, unless the team setting
+``critical_alert`` is off (:func:`critical_alert_on`). A report captured on this
+laptop is never announced to it.
 
 Keeping up: a :class:`~careterm.tui.watcher.ChangeWatcher` looks at the store's
 files and the shared folder ten times a second (a few ``lstat`` calls, in a
@@ -42,6 +53,7 @@ import asyncio
 import contextlib
 import gc
 import json
+import math
 import os
 import secrets
 import shutil
@@ -51,23 +63,24 @@ import tempfile
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
-from datetime import timedelta
 from functools import partial
 from pathlib import Path
-from types import FrameType, TracebackType
+from types import FrameType
 from typing import Any
 
-from rich.console import RenderableType
+from rich.text import Text
 from textual import events, work
 from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.message import Message
 from textual.reactive import reactive
 from textual.screen import ModalScreen, Screen
-from textual.worker import WorkerFailed
 
-from careterm.actions import demo, incidents
+from careterm.actions import demo, incidents, mail
+from careterm.core import casework
 from careterm.core.model import Incident
+from careterm.core.settings import TeamSettings
+from careterm.core.textsafe import visible
 from careterm.errors import CaretermError
 from careterm.store import draft
 from careterm.store.crypto import Unsealable, seal, subkey, unseal
@@ -82,6 +95,8 @@ from careterm.tui.messages import (
     IncidentsRefreshed,
     KeyRederived,
     LockLifted,
+    MailImported,
+    MailImportFailed,
     PrivacyToggled,
     RefreshFailed,
     StoreCreated,
@@ -89,15 +104,18 @@ from careterm.tui.messages import (
     SyncFinished,
 )
 from careterm.tui.protocol import LiveScreen
+from careterm.tui.quiet import QuietCrash
 from careterm.tui.screens.board_screen import BoardScreen
 from careterm.tui.screens.capture_screen import CaptureScreen, draft_offer
 from careterm.tui.screens.choice_modal import ChoiceModal
+from careterm.tui.screens.doctor_screen import DoctorScreen
 from careterm.tui.screens.handover_screen import HandoverScreen
 from careterm.tui.screens.help_screen import HelpScreen
 from careterm.tui.screens.incident_screen import IncidentScreen
 from careterm.tui.screens.lock_screen import LockScreen
 from careterm.tui.screens.report_screen import ReportScreen
 from careterm.tui.screens.setup_screen import SetupScreen
+from careterm.tui.screens.text_modal import TextModal
 from careterm.tui.screens.unlock_screen import UnlockScreen
 from careterm.tui.watcher import WATCH_SECONDS, ChangeWatcher, FilesChanged, WatchPlan
 from careterm.tui.watcher import store_files as watched_store_files
@@ -126,6 +144,10 @@ DEMO_EXIT_SECONDS = 5.0
 once (its temp folder removed first)."""
 
 
+LOCK_WARNING_SECONDS = 30.0
+"""The idle lock is announced this long before (at most half the idle time)."""
+
+
 LOCKED_FORMS_PURPOSE = b"careterm/locked-forms/v1"
 """Forms being typed when the app locked are kept sealed under this purpose until unlock."""
 
@@ -134,7 +156,7 @@ ACK_CHOICES = [("in-person", "in person"), ("email", "e-mail"), ("phone", "phone
                ("other", "other")]
 
 
-class CaretermApp(App[int]):
+class CaretermApp(QuietCrash, App[int]):
     """The careterm terminal app (the :class:`~careterm.tui.protocol.Host` of its screens).
 
     ``home``: the store to unlock. ``store``: an already open store (the demo,
@@ -149,6 +171,7 @@ class CaretermApp(App[int]):
         Binding("ctrl+q", "quit", "quit", priority=True, show=False),
         Binding("ctrl+l", "lock", "lock", priority=True, show=False),
         Binding("p", "toggle_privacy", "privacy"),
+        Binding("D", "doctor", "folder doctor", show=False),
     ]
 
     privacy: reactive[bool] = reactive(False, init=False)
@@ -175,7 +198,9 @@ class CaretermApp(App[int]):
         """Where the unlocked store lives (kept while locked, to unlock it again)."""
         self.incidents: dict[str, Incident] = {}
         """The latest snapshot of the store's incidents (main thread only)."""
-        self.ack_target = timedelta(minutes=15)
+        self.team_settings = TeamSettings()
+        """The team's settings (stage targets, event, alert), read with the reports."""
+        self._team_settings_read = self.team_settings
         self.team_name = ""
         self.member_name = ""
         self.board: BoardScreen | None = None
@@ -188,6 +213,10 @@ class CaretermApp(App[int]):
         self._versions: dict[str, int] = {}
         self._timers_started = False
         self._last_input = time.monotonic()
+        self._lock_countdown: int | None = None
+        """Seconds left before the idle lock, while the status line counts them down."""
+        self._critical_alert = True
+        """The team setting ``critical_alert`` (read with the reports, in the worker)."""
         self._team_lock_after: float | None = None
         self._sealed_forms: list[tuple[CaptureScreen, bytes]] = []
         self._selected_before_lock: str | None = None
@@ -258,7 +287,7 @@ class CaretermApp(App[int]):
         self.store_home = store.home
         self.team_name = str(store.meta.get("team") or "")
         self.member_name = store.member
-        self.ack_target = store.ack_target()
+        self.team_settings = self._team_settings_read = store.team_settings()
         settings = store.settings()
         try:
             team_idle = float(settings.get("lock_after_seconds") or 0)
@@ -303,12 +332,27 @@ class CaretermApp(App[int]):
         """p is offered only with reports to hide, and not where p is typed (capture)."""
         if action == "toggle_privacy":
             return self.gateway.ready and not isinstance(self.screen, CaptureScreen)
+        if action == "doctor":  # the folder doctor: likewise, not where D is typed
+            return self.gateway.ready and not isinstance(self.screen, CaptureScreen)
         return True
 
     # ------------------------------------------------------------ status bar
 
     def _wants_status_bar(self) -> bool:
-        return self.sync_status.configured or self.privacy
+        return self.sync_status.configured or self.privacy or self._lock_countdown is not None
+
+    def _status_line(self) -> Text:
+        """The status bar's line: the idle lock's countdown first, then sync and privacy."""
+        line = self.sync_status.line(privacy=self.privacy)
+        if self._lock_countdown is None:
+            return line
+        warning = Text(no_wrap=True, overflow="ellipsis", end="")
+        warning.append(f" locking in {self._lock_countdown} s — press any key to stay ",
+                       style="bold reverse")
+        if line.plain:
+            warning.append(" ")
+            warning.append_text(line)
+        return warning
 
     @staticmethod
     def _takes_status_bar(screen: Screen[Any]) -> bool:
@@ -324,13 +368,13 @@ class CaretermApp(App[int]):
                 or not self._takes_status_bar(screen) or screen.query(StatusBar)):
             return
         bar = StatusBar(classes="status-bar")
-        bar.show(self.sync_status.line(privacy=self.privacy))
+        bar.show(self._status_line())
         screen.mount(bar)
 
     def _update_status_bars(self) -> None:
         """Show the latest sync status on every screen's status bar."""
         wanted = self._wants_status_bar()
-        line = self.sync_status.line(privacy=self.privacy)
+        line = self._status_line()
         for screen in self.screen_stack:
             if not screen.is_mounted:
                 continue
@@ -344,15 +388,37 @@ class CaretermApp(App[int]):
     # ------------------------------------------------------------ locking
 
     async def on_event(self, event: events.Event) -> None:
-        """Any key, paste or mouse press counts as activity (for the idle lock)."""
+        """Any key, paste or mouse press counts as activity (for the idle lock). While
+        the lock is being counted down, a key only keeps the app open."""
         if isinstance(event, events.Key | events.MouseDown | events.Paste):
             self._last_input = time.monotonic()
+            if self._lock_countdown is not None:
+                self._show_lock_countdown(None)
+                if isinstance(event, events.Key):
+                    event.stop()
+                    return  # "press any key to stay": that is all this key does
         await super().on_event(event)
 
     def _lock_if_idle(self) -> None:
+        """The idle timer: count the last seconds down on the status line, then lock."""
         idle = self.idle_lock_seconds()
-        if idle and not self.locked and time.monotonic() - self._last_input >= idle:
+        if not idle or self.locked or self.store is None:
+            self._show_lock_countdown(None)
+            return
+        left = idle - (time.monotonic() - self._last_input)
+        if left <= 0:
+            self._show_lock_countdown(None)
             self.action_lock()
+        elif left <= min(LOCK_WARNING_SECONDS, idle / 2):
+            self._show_lock_countdown(math.ceil(left))
+        else:
+            self._show_lock_countdown(None)
+
+    def _show_lock_countdown(self, seconds: int | None) -> None:
+        """Show (or take away) "locking in N s" on the status line."""
+        if seconds != self._lock_countdown:
+            self._lock_countdown = seconds
+            self._update_status_bars()
 
     def action_lock(self) -> None:
         """ctrl+l: cover everything with the lock screen and drop the key at once."""
@@ -512,7 +578,11 @@ class CaretermApp(App[int]):
     def _reread(self, store: Store) -> IncidentsRefreshed:
         """In the gateway's worker: read every report."""
         store.refresh()
-        return IncidentsRefreshed(dict(store.incidents()))
+        self._critical_alert = critical_alert_on(store)
+        self._team_settings_read = store.team_settings()
+        # The one place the app reads reports: those this laptop's member is recused
+        # from become stubs (board, incident view, handover all show these).
+        return IncidentsRefreshed(casework.screen_recused(store.incidents(), store.member))
 
     def _sync(self, store: Store) -> SyncFinished | None:
         """In the gateway's sync job (without the store lock): sync, if still due."""
@@ -548,9 +618,13 @@ class CaretermApp(App[int]):
         changed = {inc_id for inc_id, incident in snapshot.items()
                    if versions.get(inc_id) != len(incident.changes)}
         initial, self._redraw_all = self._redraw_all, False
-        if not changed and not initial and len(snapshot) == len(versions):
+        settings_moved = self._team_settings_read != self.team_settings
+        self.team_settings = self._team_settings_read
+        if (not changed and not initial and not settings_moved
+                and len(snapshot) == len(versions)):
             return
-        added = sum(1 for inc_id in changed if inc_id not in versions)
+        arrived = [inc_id for inc_id in changed if inc_id not in versions]
+        added = len(arrived)
         if initial or len(versions) + added != len(snapshot):
             initial = True
             self._versions = {inc_id: len(incident.changes)
@@ -559,16 +633,32 @@ class CaretermApp(App[int]):
             for inc_id in changed:
                 versions[inc_id] = len(snapshot[inc_id].changes)
         self.incidents = snapshot
-        if self.gateway.store is not None:
-            self.ack_target = self.gateway.store.ack_target()
         for live in self._live_screens():
-            live.redraw(None if initial else changed)
+            live.redraw(None if initial or settings_moved else changed)
+        if not initial and arrived:
+            self._announce_critical(arrived, snapshot)
         if initial:
             # The store just read is most of the process's objects, and they stay until
             # the lock (which unfreezes them). Out of the garbage collector's reach, a
             # full collection no longer walks them: at 10,000 reports it took ~300 ms,
             # a pause that could land on any keypress or tick; ~15 ms frozen.
             gc.freeze()
+
+    def _announce_critical(self, arrived: list[str], snapshot: dict[str, Incident]) -> None:
+        """A toast and the bell for each new open critical report captured on another
+        laptop (the toast names only its id: privacy mode or not, nobody's name)."""
+        store = self.gateway.store
+        if store is None or not self._critical_alert:
+            return
+        here = store.device_id
+        news = [inc_id for inc_id in sorted(arrived)
+                if snapshot[inc_id].urgency == "critical" and snapshot[inc_id].is_open
+                and captured_on(snapshot[inc_id]) not in (None, here)]
+        for inc_id in news:
+            self.notify(f"New critical report {inc_id}", title="careterm",
+                        severity="warning", timeout=15)
+        if news:
+            self.bell()
 
     def on_refresh_failed(self, message: RefreshFailed) -> None:
         """Keep showing what we had, and say why it is not fresh."""
@@ -620,6 +710,46 @@ class CaretermApp(App[int]):
     def show_report(self) -> None:
         """The transparency report preview (``T`` on the board, or the command palette)."""
         self._show_page(ReportScreen)
+
+    def action_doctor(self) -> None:
+        """D (or "Folder doctor" in the command palette): the shared folder's state, as
+        ``careterm doctor`` says it."""
+        if self.gateway.ready and not isinstance(self.screen, DoctorScreen):
+            self.push_screen(DoctorScreen())
+
+    def action_import_mail(self) -> None:
+        """"Import e-mail…" in the command palette: ask for a path, then turn its messages
+        into reports (in the store worker); they arrive on the board unacknowledged."""
+        if not self.gateway.ready or self.demo:
+            if self.demo:
+                self.notify("the demo imports no e-mail: its reports are made up",
+                            markup=False)
+            return
+
+        def chosen(path: str | None) -> None:
+            if path:
+                self.gateway.run(self, partial(_import_mail, path.strip()), MailImportFailed)
+
+        self.push_screen(TextModal(
+            "Import e-mail", placeholder="an .eml file, an mbox file or a Maildir folder",
+            hint="enter imports · esc cancels · the same as: careterm mail PATH"), chosen)
+
+    def on_mail_imported(self, message: MailImported) -> None:
+        """Say what the import did (skipped messages named), and show the new reports."""
+        result = message.result
+        summary = (f"E-mail: {len(result.new_reports)} new, {len(result.notes)} replies as "
+                   f"notes, {result.duplicates} already imported, {len(result.skipped)} "
+                   "skipped")
+        details = [visible(f"skipped {where}: {why}", one_line=True)
+                   for where, why in result.skipped[:5]]
+        self.notify("\n".join([summary, *details]), markup=False,
+                    severity="warning" if result.skipped else "information")
+        self.refresh_now()
+
+    def on_mail_import_failed(self, message: MailImportFailed) -> None:
+        """The import did not run: one line."""
+        self.notify(visible(f"e-mail not imported: {message.reason}", one_line=True),
+                    markup=False, severity="error")
 
     def _show_page(self, page: type[HandoverScreen | ReportScreen]) -> None:
         if self.gateway.ready and not isinstance(self.screen, page):
@@ -758,6 +888,10 @@ class CaretermApp(App[int]):
             yield SystemCommand("Privacy mode", "Hide names, contacts and reporters (p)",
                                 self.action_toggle_privacy)
             yield SystemCommand("Lock", "Lock careterm now (ctrl+l)", self.action_lock)
+            yield SystemCommand("Import e-mail…", "Turn .eml, mbox or Maildir messages into "
+                                "reports (careterm mail)", self.action_import_mail)
+            yield SystemCommand("Folder doctor", "Why a laptop does not see another's notes: "
+                                "the shared folder's state (D)", self.action_doctor)
             if self.board is not None:
                 yield SystemCommand("Filter…", "Unacknowledged, urgency, status, search (f)",
                                     self._filter_dialog)
@@ -774,45 +908,7 @@ class CaretermApp(App[int]):
         self.gateway.close(wait=WAIT_SECONDS)
 
     # ------------------------------------------------------------ unexpected errors
-    #
-    # Textual 8.2.8 (pinned) sends every exception nothing handled -- in a message
-    # handler, a timer, a screen callback, a worker (wrapped in WorkerFailed) -- to the
-    # private App._handle_exception, which ends in App._fatal_error: a rich Traceback
-    # with show_locals=True, printed on the terminal when the app exits. Its locals are
-    # the data key, the typed passphrase, the report being written: on the info desk's
-    # screen and in the scrollback. Its driver's input thread, when it fails, calls
-    # App.panic with a traceback too. These three overrides replace all of that with one
-    # line and keep what Pilot relies on (App._exception and App._exception_event: a
-    # test still sees the exception). Check them again whenever Textual is upgraded.
-
-    def _handle_exception(self, error: Exception) -> None:
-        """An exception nothing handled: keep the draft, stop with one line (never a
-        traceback, never local variables)."""
-        self._return_code = 1
-        if self._exception is None:
-            self._exception = error  # Pilot raises it again when a test ends
-            self._exception_event.set()
-        self._stop_unexpectedly(error)
-
-    def _fatal_error(self) -> None:
-        """Textual's crash report with local variables: never; one line instead."""
-        self._return_code = 1
-        self._stop_unexpectedly(sys.exc_info()[1])
-
-    def panic(self, *renderables: RenderableType) -> None:
-        """Textual's last resort (its terminal input failed), said in one line instead of
-        what it would print (a traceback)."""
-        self._return_code = 1
-        self._stop_unexpectedly(None)
-
-    def _stop_unexpectedly(self, error: BaseException | None) -> None:
-        """Keep the report being typed as the sealed draft, then stop. The first error's
-        line (:attr:`stopped_by`) is said by :func:`run_app` or :func:`run_demo` once the
-        app has left the terminal (nothing goes to Textual's exit messages: rich would
-        fold the line at the terminal's width)."""
-        if self.stopped_by is None:
-            self.stopped_by = stopped_line(error, self._keep_draft_now())
-        self._close_messages_no_wait()
+    # (careterm.tui.quiet.QuietCrash: one line, never a traceback; the draft is kept.)
 
     def _keep_draft_now(self) -> bool | None:
         """Keep the new report being typed as the sealed draft, at once: True when it was
@@ -841,35 +937,28 @@ class CaretermApp(App[int]):
         return True
 
 
-def stopped_line(error: BaseException | None, draft_kept: bool | None) -> str:
-    """The one line said when an unexpected error stopped the app: the exception's type
-    and the careterm file it came from, never its message (it may quote what was typed);
-    ``draft_kept``: whether the report being typed was kept (``None``: there was none)."""
-    if isinstance(error, WorkerFailed) and isinstance(error.error, BaseException):
-        error = error.error
-    what = "in Textual" if error is None else f"{type(error).__name__}{_where(error)}"
-    line = f"careterm: the app stopped after an unexpected error ({what})"
-    if draft_kept is True:
-        line += "; your draft is kept sealed"
-    elif draft_kept is False:
-        line += "; the report being typed could not be kept"
-    return line
+def critical_alert_on(store: Store) -> bool:
+    """The team setting ``critical_alert`` (default on): synced team settings when the
+    store has them, else this laptop's settings."""
+    team_settings = getattr(store, "team_settings", None)
+    if team_settings is not None:
+        settings = team_settings() if callable(team_settings) else team_settings
+        return bool(getattr(settings, "critical_alert", True))
+    return bool(store.settings().get("critical_alert", True))
 
 
-def _where(error: BaseException) -> str:
-    """`` in FILE``: the innermost careterm file the error went through (else the
-    innermost file), or nothing when it carries no traceback."""
-    package = Path(__file__).resolve().parents[1]
-    frames: list[FrameType] = []
-    trace: TracebackType | None = error.__traceback__
-    while trace is not None:
-        frames.append(trace.tb_frame)
-        trace = trace.tb_next
-    if not frames:
-        return ""
-    files = [Path(frame.f_code.co_filename) for frame in frames]
-    ours = [path for path in files if path.resolve().is_relative_to(package)]
-    return f" in {(ours or files)[-1].name}"
+def captured_on(incident: Incident) -> str | None:
+    """The device that captured ``incident`` (its first change's), ``None`` if unknown."""
+    if incident.created_dev:
+        return incident.created_dev
+    if not incident.changes:
+        return None
+    return str(incident.changes[0].get("dev") or "") or None  # changes are in order
+
+
+def _import_mail(path: str, store: Store) -> MailImported:
+    """In the store worker: import the messages at ``path``."""
+    return MailImported(mail.import_mail(store, [Path(path).expanduser()]))
 
 
 def _run_sync(store: Store) -> tuple[team_sync.SyncReport | None, str]:

@@ -19,8 +19,10 @@ from typing import Any
 from textual.message import Message
 
 from careterm.actions.incidents import Captured
+from careterm.actions.mail import MailResult
 from careterm.core.model import Incident
 from careterm.store.store import Store
+from careterm.team.doctor import Diagnosis
 from careterm.team.sync import SyncReport
 
 
@@ -163,6 +165,16 @@ class CaseworkSaved(Message):
 
 
 @dataclass
+class CaseworkNeedsConfirm(Message):
+    """A casework form's step needs the team's confirmation first (out of order, or
+    against the reporter's wishes: :class:`careterm.actions.casework.NeedsForce`);
+    confirmed, it is stored again with each of ``flags`` set."""
+
+    reason: str
+    flags: tuple[str, ...]
+
+
+@dataclass
 class CaseworkRefused(Message):
     """A casework form was refused (bad input) or could not be stored; the form stays open."""
 
@@ -186,5 +198,33 @@ class ReportGathered(Message):
 @dataclass
 class GatherFailed(Message):
     """Reading the store for a handover or report failed; ``reason`` in one line."""
+
+    reason: str
+
+
+@dataclass
+class DoctorExamined(Message):
+    """The folder doctor looked at the shared folder (:func:`careterm.team.doctor.diagnose`)."""
+
+    diagnosis: Diagnosis = field(repr=False)
+
+
+@dataclass
+class DoctorFailed(Message):
+    """The folder doctor could not run; ``reason`` in one line."""
+
+    reason: str
+
+
+@dataclass
+class MailImported(Message):
+    """E-mails were imported (:func:`careterm.actions.mail.import_mail`): what it did."""
+
+    result: MailResult = field(repr=False)
+
+
+@dataclass
+class MailImportFailed(Message):
+    """The e-mail import did not run (one line, e.g. the store is locked)."""
 
     reason: str

@@ -12,7 +12,6 @@ the app.
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import timedelta
 from typing import Any, Protocol, runtime_checkable
 
 from textual.dom import DOMNode
@@ -20,6 +19,7 @@ from textual.screen import Screen
 
 from careterm.actions.incidents import Captured
 from careterm.core.model import Incident
+from careterm.core.settings import TeamSettings
 from careterm.tui.gateway import StoreGateway
 from careterm.views.board import FilterSpec
 
@@ -38,8 +38,8 @@ class Host(Protocol):
     """The member using this laptop."""
     incidents: dict[str, Incident]
     """The latest snapshot of the store's reports (main thread only)."""
-    ack_target: timedelta
-    """How soon a report should be acknowledged (the team setting)."""
+    team_settings: TeamSettings
+    """The team's settings: every stage's target, the event's dates, the critical alert."""
     cursor_blink: bool
     """Whether text cursors blink (off for steady snapshots)."""
 

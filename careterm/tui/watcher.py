@@ -13,7 +13,9 @@ What is compared (size, modification time in nanoseconds, and inode):
   home, see :mod:`careterm.store.storage`): a save appends to the journal or
   replaces the snapshot;
 * in the shared folder (:mod:`careterm.team.segments`): the team header, the
-  ``epochs`` and ``devices`` folders, and each other laptop's device folder.
+  ``epochs``, ``devices`` and ``stations`` folders, each other laptop's device
+  folder and its ``evidence`` folder (:mod:`careterm.team.evidence`), and each
+  intake station's folder (:mod:`careterm.team.stations`).
   Files there are only ever created (a temp name, then linked into place), so a
   new segment changes its device folder's modification time. The list of
   device folders is read again only when ``devices`` itself changed (through
@@ -51,6 +53,8 @@ from pathlib import Path
 
 from textual.message import Message
 
+from careterm.store.evidence import EVIDENCE_DIR
+from careterm.store.station import STATIONS_DIR
 from careterm.store.store import STORE_FILE
 from careterm.team.folder import FileMissing, UnsafeFile, list_dir
 from careterm.team.segments import DEVICE_ID, DEVICES_DIR, EPOCHS_DIR, HEADER_FILE
@@ -132,8 +136,8 @@ class ChangeWatcher:
         self._store_seen: tuple[Stat, ...] | None = None
         self._folder_seen: tuple[Stat, ...] | None = None
         self._names: dict[Path, frozenset[str] | None] = {}
-        self._devices_stat: Stat = None
-        self._devices: list[str] = []
+        self._devices_stat: tuple[Stat, Stat] | None = None
+        self._devices: list[Path] = []
         self.looks = 0
         """How many looks were taken (for tests and the bench)."""
         self.failed = False
@@ -221,14 +225,19 @@ class ChangeWatcher:
         """The header, ``epochs``, ``devices`` and each other device folder, with their
         stats."""
         devices_dir = folder / DEVICES_DIR
-        devices_stat = _stat(devices_dir)
+        stations_dir = folder / STATIONS_DIR
+        devices_stat = _stat(devices_dir), _stat(stations_dir)
         if fresh or devices_stat != self._devices_stat:
             self._devices_stat = devices_stat
-            self._devices = self._device_names(folder, devices_dir, own)
-        paths = [folder / HEADER_FILE, folder / EPOCHS_DIR, devices_dir,
-                 *(devices_dir / name for name in self._devices)]
-        return paths, (_stat(paths[0]), _stat(paths[1]), devices_stat,
-                       *(_stat(path) for path in paths[3:]))
+            self._devices = [devices_dir / name
+                             for name in self._device_names(folder, devices_dir, own)]
+            self._devices += [path / EVIDENCE_DIR for path in self._devices]
+            self._devices += [stations_dir / name
+                              for name in self._device_names(folder, stations_dir, "")]
+        paths = [folder / HEADER_FILE, folder / EPOCHS_DIR, devices_dir, stations_dir,
+                 *self._devices]
+        return paths, (_stat(paths[0]), _stat(paths[1]), *devices_stat,
+                       *(_stat(path) for path in paths[4:]))
 
     @staticmethod
     def _device_names(folder: Path, devices_dir: Path, own: str) -> list[str]:

@@ -1,9 +1,18 @@
 """What the triage board shows: which reports, in which order, with which cells.
 
 Pure logic for the board screen (no Textual here): the filter a lead sets,
-the plain cell values of each row, the escalation of unacknowledged reports,
-the "reporter still to be informed" flag, and how wide each column is at a
+the plain cell values of each row, the stage cell (which stage of the
+casework a report waits in and how late it is against the team's target for
+that stage, :mod:`careterm.core.stages`), and how wide each column is at a
 given terminal width. The screen only draws what this module returns.
+
+The stage column keeps the old acknowledgement column's place, name in code
+(``ack``) and width: ``● unacked 3m``, ``⚠ review 13h``, ``‼ info 7h``,
+``● inform 2h``, ``✓ informed``, ``– closed`` (the time in the stage in whole
+units, :func:`short_age`, so the cell stays whole at 80 and 60 columns). The
+symbol says what the colour says. Every function taking the team's targets accepts the
+:class:`~careterm.core.settings.TeamSettings` (or, as before, a timedelta: the
+acknowledgement target, the other stages at their defaults).
 
 In privacy mode the where and what cells go through the report's name mask
 (:mod:`careterm.views.privacy`, the same mask as the incident view and the
@@ -13,8 +22,11 @@ not a party to the report, and stays.
 
 At 10,000 reports the board is kept, not redrawn: :class:`BoardView` remembers
 each row as it was last shown, works out again only the reports that changed
-and the rows whose age or escalation reads differently by now, and hands the
-table those changes (:class:`RowChanges`) with the rows.
+and the rows whose age or stage cell reads differently by now (each row's
+next change is known from its creation time and its stage's start and target),
+and hands the table those changes (:class:`RowChanges`) with the rows. The
+header's overdue count is kept the same way: every open report's stage due
+time in one sorted list, counted by bisection at each tick.
 """
 
 from __future__ import annotations
@@ -27,24 +39,24 @@ from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 from typing import NamedTuple
 
-from careterm.core.casework import needs_informing
+from careterm.core.casework import RECUSED_ROW, informed_records, needs_informing
 from careterm.core.model import Incident
+from careterm.core.settings import TeamSettings
+from careterm.core.stages import STAGE_WORDS, Stage, stage_level, stage_of
 from careterm.core.textsafe import visible
 from careterm.core.triage import (
     AckLevel,
-    ack_level,
     board_order,
     format_age,
     header_line,
     urgency_rank,
-    waiting_for,
 )
 from careterm.core.vocabulary import STATUSES, URGENCIES
 from careterm.views.privacy import BULLET, MaskCache
 
 COLUMNS = ("id", "urgency", "status", "ack", "age", "where", "what", "member")
 """Board columns, left to right."""
-COLUMN_LABELS = {"id": "id", "urgency": "urgency", "status": "status", "ack": "ack",
+COLUMN_LABELS = {"id": "id", "urgency": "urgency", "status": "status", "ack": "stage",
                  "age": "age", "where": "where", "what": "what", "member": "member"}
 ACK_SYMBOLS = {
     AckLevel.ACKNOWLEDGED: "✓",
@@ -53,9 +65,19 @@ ACK_SYMBOLS = {
     AckLevel.ALERT: "‼",
 }
 """The symbol that says what the colour says, so colour is never the only signal."""
-INFORM_TEXT = "✉ inform"
-"""The acknowledgement cell of an acknowledged report whose resolution has not yet been
-told to the reporter (the next thing the team owes them)."""
+INFORM_TEXT = "● inform"
+"""How the stage cell of a report whose resolution has not yet been told to the
+reporter begins while within the target (the next thing the team owes them)."""
+
+Targets = TeamSettings | timedelta
+"""The team's targets as board functions take them."""
+
+
+def as_settings(targets: Targets) -> TeamSettings:
+    """The settings for ``targets`` (a timedelta is the acknowledgement target alone)."""
+    if isinstance(targets, TeamSettings):
+        return targets
+    return TeamSettings(ack=targets)
 CELL_TEXT_LIMIT = 200
 """Longest text kept for a cell (a 1 MB statement is cut long before it is drawn)."""
 
@@ -165,23 +187,51 @@ def age_text(delta: timedelta) -> str:
     return _minutes_text(seconds // 60)
 
 
-def ack_cell(incident: Incident, now: datetime, target: timedelta,
-             inform: bool | None = None) -> AckCell:
-    """``✓ acked``, ``● unacked 3m``, ``⚠ unacked 17m``, ``‼ unacked 31m``, or
-    ``✉ inform`` for an acknowledged report whose resolution the reporter has not
-    been told yet. ``inform``: that flag when the caller already knows it.
+_NO_STAGE = Stage("", datetime(1970, 1, 1, tzinfo=UTC), timedelta(0))
+"""Marks "work the stage out" (a ``None`` stage is a report with no clock)."""
 
-    An unacknowledged report keeps its escalation (the more pressing of the two).
+
+def ack_cell(incident: Incident, now: datetime, target: Targets,
+             stage: Stage | None = _NO_STAGE) -> AckCell:
+    """The stage cell: the stage's symbol, word and time in it (``● unacked 3m``,
+    ``⚠ review 13h``, ``‼ info 13h``, ``● inform 2h``), or, with no clock,
+    ``✓ informed``, ``✓ acked`` or ``– closed``. ``stage``: the report's stage
+    (:func:`careterm.core.stages.stage_of`) when the caller already knows it.
+
+    A critical report still unacknowledged is an alert from the first second.
     """
-    level = ack_level(incident, now, target)
-    if incident.acknowledged:
-        if needs_informing(incident) if inform is None else inform:
-            return AckCell(INFORM_TEXT, AckLevel.ACKNOWLEDGED, inform=True)
-        return AckCell(f"{ACK_SYMBOLS[AckLevel.ACKNOWLEDGED]} acked", AckLevel.ACKNOWLEDGED)
-    if not incident.is_open:
-        return AckCell("– closed", AckLevel.ACKNOWLEDGED)
-    waited = age_text(waiting_for(incident, now))
-    return AckCell(f"{ACK_SYMBOLS[level]} unacked {waited}", level)
+    if stage is _NO_STAGE:
+        stage = stage_of(incident, as_settings(target))
+    if stage is None:
+        if not incident.is_open:
+            return AckCell("– closed", AckLevel.ACKNOWLEDGED)
+        done = "informed" if incident.status == "informed" or informed_records(incident) \
+            else "acked"
+        return AckCell(f"{ACK_SYMBOLS[AckLevel.ACKNOWLEDGED]} {done}", AckLevel.ACKNOWLEDGED)
+    level = stage_level(incident, stage, now)
+    text = f"{ACK_SYMBOLS[level]} {STAGE_WORDS[stage.name]} {short_age(stage.waited(now))}"
+    return AckCell(text, level, inform=stage.name == "inform" and level is AckLevel.WAITING)
+
+
+def short_age(delta: timedelta) -> str:
+    """Time in a stage, short enough for a narrowed stage cell: ``45s``, ``12m``, ``13h``,
+    ``2d`` (whole units, rounded down; the age column has the exact reading)."""
+    seconds = max(0, int(delta.total_seconds()))
+    for size, unit in ((86_400, "d"), (3_600, "h"), (60, "m")):
+        if seconds >= size:
+            return f"{seconds // size}{unit}"
+    return f"{seconds}s"
+
+
+def _short_turns_at(seconds: int) -> int:
+    """The time in a stage, in whole seconds, at which :func:`short_age` of ``seconds``
+    next reads differently."""
+    if seconds < 1:
+        return 1
+    for size in (86_400, 3_600, 60):
+        if seconds >= size:
+            return (seconds // size + 1) * size
+    return seconds + 1
 
 
 def age_cell(incident: Incident, now: datetime) -> str:
@@ -230,6 +280,8 @@ def where_text(incident: Incident) -> str:
 def private_cells(incident: Incident, masks: MaskCache) -> tuple[str, str]:
     """The where and what cells as privacy mode shows them: names and contacts the
     report knows are masked (before the text is cut to a cell's length)."""
+    if incident.recused:
+        return "", RECUSED_ROW
     mask = masks(incident)
     where = where_text(incident)
     if not mask:
@@ -285,21 +337,25 @@ def _head(text: str | None) -> str:
 def static_cells(incident: Incident) -> tuple[str, str, str, str, str, str]:
     """Cells that only change when the incident changes: id, urgency, status, where,
     what, member."""
+    if incident.recused:  # a stub: this laptop's member is recused from the report
+        return (incident.id, incident.urgency, incident.status, "", RECUSED_ROW, "")
     return (incident.id, incident.urgency, incident.status, where_text(incident),
             cell_text(incident.what), cell_text(incident.created_by))
 
 
-def board_row(incident: Incident, now: datetime, target: timedelta) -> BoardRow:
+def board_row(incident: Incident, now: datetime, target: Targets) -> BoardRow:
     """The row for one incident at time ``now``."""
     inc_id, urgency, status, where, what, member = static_cells(incident)
     return BoardRow(inc_id, urgency, status, ack_cell(incident, now, target),
                     age_cell(incident, now), where, what, member)
 
 
-def board_rows(incidents: Iterable[Incident], now: datetime, target: timedelta,
+def board_rows(incidents: Iterable[Incident], now: datetime, target: Targets,
                spec: FilterSpec | None = None) -> list[BoardRow]:
     """Rows of the board, filtered and in board order."""
-    return [board_row(i, now, target) for i in filter_incidents(incidents, spec or FilterSpec())]
+    settings = as_settings(target)
+    return [board_row(i, now, settings)
+            for i in filter_incidents(incidents, spec or FilterSpec())]
 
 
 @dataclass
@@ -321,8 +377,8 @@ class ColumnLayout:
 
 
 FIXED_WIDTHS = {"id": 6, "urgency": 8, "status": 12, "ack": 16, "age": 6}
-"""Columns whose content has a known longest form: ``acknowledged``,
-``‼ unacked 20h45m``, ``20h45m``."""
+"""Columns whose content has a known longest form: ``acknowledged``, the stage cell
+(``‼ unacked 20h``, 13, with room to spare), ``20h45m``."""
 
 
 FLEX_SHARES = {"where": 3, "what": 6, "member": 3}
@@ -332,12 +388,12 @@ cell a lead reads: it gets its minimum before where and member are shown at all.
 FLEX_MAXIMUM = {"where": 30, "what": 200, "member": 18}
 
 
-NARROWING = (("member", 0), ("where", 0), ("ack", 10), ("status", 10), ("status", 0))
+NARROWING = (("member", 0), ("where", 0), ("ack", 13), ("status", 10), ("status", 0))
 """How a narrow board makes room for "what", one step at a time until the columns fit:
-the member who took the report goes first, then where; then the acknowledgement cell
-keeps its symbol and word (``‼ unacked…``: how long it has waited is the age column's
-reading, the same time); then status narrows (only ``acknowled…`` is cut, and the ack
-cell says it too) and goes. A width of 0 hides the column."""
+the member who took the report goes first, then where; then the stage cell narrows to
+its longest short form (``‼ unacked 20h``, ``⚠ review 13h``: its time is whole units);
+then status narrows (only ``acknowled…`` is cut, and the stage cell says where it
+stands) and goes. A width of 0 hides the column."""
 WHAT_FLOOR = 10
 """"What" never gets less than this (narrower still, the table scrolls sideways)."""
 
@@ -408,31 +464,53 @@ def _age_turns_at(seconds: int) -> int:
     return (seconds // 3_600 + 1) * 3_600
 
 
-def _escalates(incident: Incident) -> bool:
+def _escalates(incident: Incident, stage: Stage | None) -> bool:
     """True when the report's escalation can still move with the clock."""
-    return not incident.acknowledged and incident.is_open and incident.urgency != "critical"
+    if stage is None:
+        return False
+    return not (stage.name == "acknowledge" and incident.urgency == "critical")
 
 
-def _due(created: int, now: int, target: int, escalates: bool) -> int:
-    """:func:`next_change` in microseconds since 1970 (``target`` in microseconds)."""
+class _Clock(NamedTuple):
+    """A report's stage clock in microseconds since 1970: when it started, its target,
+    and whether its escalation moves with the clock."""
+
+    start: int
+    target: int
+    escalates: bool
+
+
+def _stage_clock(incident: Incident, stage: Stage | None) -> _Clock | None:
+    if stage is None:
+        return None
+    return _Clock(_microseconds(stage.since), stage.target // _MICROSECOND,
+                  _escalates(incident, stage))
+
+
+def _due(created: int, now: int, clock: _Clock | None) -> int:
+    """:func:`next_change` in microseconds since 1970."""
     due = created + _age_turns_at((now - created) // 1_000_000) * 1_000_000
-    if escalates:
-        for limit in (target, 2 * target):
-            escalation = created + limit + 1  # waited > limit from here on
-            if now < escalation < due:
-                due = escalation
+    if clock is not None:
+        start, target, escalates = clock
+        waited = start + _short_turns_at((now - start) // 1_000_000) * 1_000_000
+        due = min(due, waited)
+        if escalates:
+            for limit in (target, 2 * target):
+                escalation = start + limit + 1  # waited > limit from here on
+                if now < escalation < due:
+                    due = escalation
     return due
 
 
-def next_change(incident: Incident, now: datetime, target: timedelta) -> datetime | None:
-    """The first moment after ``now`` at which the report's clock cells (its age,
-    and the wait and escalation of an unacknowledged report) may read differently;
-    ``None`` when they never do (no creation time)."""
+def next_change(incident: Incident, now: datetime, target: Targets) -> datetime | None:
+    """The first moment after ``now`` at which the report's clock cells (its age, and
+    the time and escalation of its stage) may read differently; ``None`` when they
+    never do (no creation time)."""
     created = incident.created_at
     if created is None:
         return None
-    due = _due(_microseconds(created), _microseconds(now), target // _MICROSECOND,
-               _escalates(incident))
+    stage = stage_of(incident, as_settings(target))
+    due = _due(_microseconds(created), _microseconds(now), _stage_clock(incident, stage))
     epoch = _EPOCH if created.tzinfo is not None else _NAIVE_EPOCH
     moment = epoch + timedelta(microseconds=due)
     return moment.astimezone(created.tzinfo) if created.tzinfo is not None else moment
@@ -469,7 +547,7 @@ class BoardView:
     it was last shown, so that a redraw works out only what changed.
 
     * Filtering and sorting every report happens only when the filter, the
-      team's acknowledgement target or everything changes (``invalidate()``).
+      team's settings (any stage's target) or everything changes (``invalidate()``).
     * A changed report (``invalidate(ids)``) is worked out again and, when its
       place in the board order changed, taken out and put back by bisection on
       :func:`board_key`; the others are not looked at.
@@ -499,12 +577,15 @@ class BoardView:
         self._due_at: dict[str, int] = {}
         self._now: datetime | None = None
         self._now_us = 0
-        self._target_us = 0
-        self._target: timedelta | None = None
+        self._settings: TeamSettings | None = None
         self._generation = 0
         self._counted: dict[str, tuple[bool, bool, bool]] = {}
         """What each report adds to the header's counts (open, unacknowledged, critical)."""
         self._counts = [0, 0, 0]
+        self._stage_due: dict[str, int] = {}
+        """When each open report's stage target passes (microseconds since 1970)."""
+        self._stage_dues: list[int] = []
+        """The same moments, sorted: the overdue count is a bisection at each tick."""
         self.worked_out = 0
         """How many rows the last :meth:`rows` worked out (for tests and the bench)."""
 
@@ -522,27 +603,33 @@ class BoardView:
             self._stale.update(changed)
 
     def rows(self, incidents: dict[str, Incident], now: datetime,
-             target: timedelta) -> BoardRows:
-        """The board's rows at ``now``, with what changed since the previous call."""
+             target: Targets) -> BoardRows:
+        """The board's rows at ``now`` under the team's settings (``target``), with what
+        changed since the previous call."""
         base, self._generation = self._generation, self._generation + 1
         self.worked_out = 0
-        self._now_us, self._target_us = _microseconds(now), target // _MICROSECOND
+        settings = as_settings(target)
+        self._now_us = _microseconds(now)
         changes: RowChanges | None = None
-        if (self._stale is None or target != self._target or self._now is None
-                or now < self._now):
-            self._build(incidents, now, target)
+        rebuild = settings != self._settings
+        if rebuild:
+            self._settings = settings
+        settings = self._settings  # the same object while equal (rows cache by identity)
+        assert settings is not None
+        if self._stale is None or rebuild or self._now is None or now < self._now:
+            self._build(incidents, now, settings)
         else:
             changed: dict[str, BoardRow] = {}
             removed: set[str] = set()
             try:
-                moved = (self._place(incidents, now, target, changed, removed)
+                moved = (self._place(incidents, now, settings, changed, removed)
                          if self._stale else False)
-                self._run_clock(incidents, now, target, changed)
+                self._run_clock(incidents, now, settings, changed)
                 changes = RowChanges(base, changed, frozenset(removed), moved)
             except LookupError:  # a row not where it was put (a bug): start again
-                self._build(incidents, now, target)
+                self._build(incidents, now, settings)
         self._stale = set()
-        self._now, self._target = now, target
+        self._now = now
         return BoardRows(self._rows, generation=self._generation, changes=changes)
 
     def counts(self) -> tuple[int, int, int]:
@@ -553,10 +640,15 @@ class BoardView:
         open_, unacked, critical = self._counts
         return open_, unacked, critical
 
+    def overdue(self) -> int:
+        """How many reports (filter or not) are past their stage's target as of the last
+        :meth:`rows` (:func:`careterm.core.stages.overdue_count`)."""
+        return bisect.bisect_left(self._stage_dues, self._now_us)
+
     def header(self) -> str:
         """The board's header line, as :func:`careterm.core.triage.board_header` words it,
-        from :meth:`counts`."""
-        return header_line(*self._counts)
+        from :meth:`counts` and :meth:`overdue`."""
+        return header_line(*self._counts, overdue=self.overdue())
 
     def _count(self, inc_id: str, incident: Incident | None) -> None:
         """Take the report's part in the counts out, and put its new part in."""
@@ -564,20 +656,47 @@ class BoardView:
         if before is not None:
             for index, counted in enumerate(before):
                 self._counts[index] -= counted
+        due = self._stage_due.pop(inc_id, None)
+        if due is not None:
+            del self._stage_dues[bisect.bisect_left(self._stage_dues, due)]
         if incident is None:
             return
         now = self._counted[inc_id] = _counted(incident)
         for index, counted in enumerate(now):
             self._counts[index] += counted
+        due = self._due_of(incident)
+        if due is not None:
+            self._stage_due[inc_id] = due
+            bisect.insort(self._stage_dues, due)
+
+    def _due_of(self, incident: Incident) -> int | None:
+        """When the report's stage target passes (``None``: closed, or no clock)."""
+        if not incident.is_open:
+            return None
+        assert self._settings is not None
+        cached = self._static.get(incident.id)
+        if (cached is not None and cached.version == len(incident.changes)
+                and cached.settings is self._settings):
+            stage = cached.stage
+        else:
+            stage = stage_of(incident, self._settings)
+        return None if stage is None else _microseconds(stage.due_at)
 
     # ------------------------------------------------------------ working rows out
 
-    def _build(self, incidents: dict[str, Incident], now: datetime, target: timedelta) -> None:
+    def _build(self, incidents: dict[str, Incident], now: datetime,
+               target: TeamSettings) -> None:
         """Filter, sort and work out every row."""
         spec = self.spec
         self._counted = {inc_id: _counted(incident) for inc_id, incident in incidents.items()}
         self._counts = [sum(parts) for parts in zip(*self._counted.values(), strict=True)
                         ] if self._counted else [0, 0, 0]
+        self._stage_due = {}
+        for inc_id, incident in incidents.items():
+            due = self._due_of(incident)
+            if due is not None:
+                self._stage_due[inc_id] = due
+        self._stage_dues = sorted(self._stage_due.values())
         chosen = sorted(((board_key(incident), incident) for incident in incidents.values()
                          if matches(incident, spec)), key=_first)
         self._keys = [key for key, _ in chosen]
@@ -589,29 +708,34 @@ class BoardView:
             self._static = {inc_id: cached for inc_id, cached in self._static.items()
                             if inc_id in self._key_of}
 
-    def _work_out(self, incident: Incident, now: datetime, target: timedelta) -> BoardRow:
+    def _work_out(self, incident: Incident, now: datetime, target: TeamSettings) -> BoardRow:
         """One row at ``now`` (what only changes with the report is cached per version);
         its next change is scheduled."""
         self.worked_out += 1
-        version = len(incident.changes)
-        cached = self._static.get(incident.id)
-        if cached is None or cached.version != version:
-            created = incident.created_at
-            cached = _Static(version, static_cells(incident), needs_informing(incident),
-                             None if created is None else _microseconds(created),
-                             _escalates(incident))
-            self._static[incident.id] = cached
+        cached = self._static_of(incident, target)
         inc_id, urgency, status, where, what, member = cached.cells
         self._schedule(inc_id, cached)
         return BoardRow(inc_id, urgency, status,
-                        ack_cell(incident, now, target, inform=cached.inform),
+                        ack_cell(incident, now, target, stage=cached.stage),
                         age_cell(incident, now), where, what, member)
+
+    def _static_of(self, incident: Incident, settings: TeamSettings) -> _Static:
+        version = len(incident.changes)
+        cached = self._static.get(incident.id)
+        if cached is None or cached.version != version or cached.settings is not settings:
+            created = incident.created_at
+            stage = stage_of(incident, settings)
+            cached = _Static(version, static_cells(incident), stage,
+                             None if created is None else _microseconds(created),
+                             _stage_clock(incident, stage), settings)
+            self._static[incident.id] = cached
+        return cached
 
     def _schedule(self, inc_id: str, cached: _Static) -> None:
         if cached.created is None:
             self._due_at.pop(inc_id, None)
             return
-        due = _due(cached.created, self._now_us, self._target_us, cached.escalates)
+        due = _due(cached.created, self._now_us, cached.clock)
         self._due_at[inc_id] = due
         heapq.heappush(self._due, (due, inc_id))
 
@@ -621,7 +745,7 @@ class BoardView:
             raise LookupError(f"{key[3]} is not where the board put it")  # a bug
         return index
 
-    def _place(self, incidents: dict[str, Incident], now: datetime, target: timedelta,
+    def _place(self, incidents: dict[str, Incident], now: datetime, target: TeamSettings,
                changed: dict[str, BoardRow], removed: set[str]) -> bool:
         """Work out the changed reports again, moving the ones whose place changed;
         True when a row came, went or moved."""
@@ -659,7 +783,7 @@ class BoardView:
             moved = True
         return moved
 
-    def _run_clock(self, incidents: dict[str, Incident], now: datetime, target: timedelta,
+    def _run_clock(self, incidents: dict[str, Incident], now: datetime, target: TeamSettings,
                    changed: dict[str, BoardRow]) -> None:
         """Work out the clock cells of the rows due by ``now``; keep those that read
         differently."""
@@ -677,10 +801,10 @@ class BoardView:
             self.worked_out += 1
             index = self._index(key)
             old = self._rows[index]
-            if incident.acknowledged or not incident.is_open:
+            if cached.stage is None:
                 ack = old.ack  # no clock in it (worked out again when the report changes)
             else:
-                ack = ack_cell(incident, now, target, inform=False)
+                ack = ack_cell(incident, now, target, stage=cached.stage)
             age = age_cell(incident, now)
             if age != old.age or ack != old.ack:
                 self._rows[index] = changed[inc_id] = BoardRow(
@@ -697,12 +821,14 @@ class _Static(NamedTuple):
     version: int
     cells: tuple[str, str, str, str, str, str]
     """:func:`static_cells`."""
-    inform: bool
-    """The reporter is still to be told the resolution."""
+    stage: Stage | None
+    """The stage the report waits in (``None``: no clock)."""
     created: int | None
     """When the report was taken, in microseconds since 1970."""
-    escalates: bool
-    """Its escalation can still move with the clock."""
+    clock: _Clock | None
+    """Its stage's clock (start, target, whether it escalates)."""
+    settings: TeamSettings
+    """The settings it was worked out under."""
 
 
 def _counted(incident: Incident) -> tuple[bool, bool, bool]:

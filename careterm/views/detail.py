@@ -16,15 +16,25 @@ already made visible.
 
 from __future__ import annotations
 
+import textwrap
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from careterm.core import casework, vocabulary
+from careterm.core.evidence import evidence_items, size_words
 from careterm.core.model import Incident
+from careterm.core.related import linked_ids, related
 from careterm.core.textsafe import visible
 from careterm.core.timeline import describe_value, timeline_entries
 from careterm.core.triage import format_age, waiting_for
-from careterm.core.vocabulary import FIELD_LABELS, OPTIONAL_FIELDS, SOURCE_LABELS, SUPPORT_LABELS
+from careterm.core.vocabulary import (
+    FIELD_LABELS,
+    OPTIONAL_FIELDS,
+    SOURCE_LABELS,
+    SUPPORT_LABELS,
+    WISHES_LABELS,
+)
 from careterm.core.whentext import describe_when, describe_when_relative
 
 SHOWN_FIELDS = ("what", *OPTIONAL_FIELDS)
@@ -57,10 +67,38 @@ class FieldRow:
     then the words as typed: those were relative to the capture, not to now."""
 
 
-def field_rows(incident: Incident, now: datetime) -> list[FieldRow]:
-    """Every answer in :data:`SHOWN_FIELDS` order."""
+RECUSED_TEXT = ("You are recused from this report: the team decided you do not take part, "
+                "so this laptop shows nothing of it (no names, contacts, notes or casework). "
+                "If you must see it, 'careterm show {id} --reveal' shows it in full and "
+                "records in its timeline that you revealed it.")
+"""What both faces show in place of a report this laptop's member is recused from."""
+
+
+def recused_text(incident: Incident) -> str:
+    """:data:`RECUSED_TEXT` for ``incident`` (a stub: only its id is named)."""
+    return RECUSED_TEXT.format(id=incident.id)
+
+
+def field_rows(incident: Incident, now: datetime,
+               others: Mapping[str, Incident] | None = None) -> list[FieldRow]:
+    """Every answer in :data:`SHOWN_FIELDS` order.
+
+    Intake details add rows only when recorded: the reporter's wishes first (the
+    top of both views), who relayed the report after "came in". With ``others``
+    (every report this laptop's member may see, recused ones as stubs) a last
+    ``related`` row says "also named in N other reports: ids" and the linked ids
+    (:mod:`careterm.core.related`); nothing of a recused report is ever named.
+    """
+    if incident.recused:  # a stub: one row saying so, and nothing of the report
+        return [FieldRow(name="recused", option="recused", label="recused",
+                         value=recused_text(incident), mark=None, missing=None)]
     missing = incident.missing()
     rows = []
+    wanted = casework.wishes(incident)
+    if wanted:
+        rows.append(FieldRow(name="wishes", option="wishes", label=FIELD_LABELS["wishes"],
+                             value=WISHES_LABELS.get(wanted, wanted), mark=None,
+                             missing=None))
     for name in SHOWN_FIELDS:
         value = getattr(incident, name)
         if value in (None, ""):
@@ -77,7 +115,33 @@ def field_rows(incident: Incident, now: datetime) -> list[FieldRow]:
             name=name, option="when" if name == "when_text" else name, label=FIELD_LABELS[name],
             value=text, mark=str(incident.marks[name]) if name in incident.marks else None,
             missing=missing.get(name), understood=understood, reading=reading))
+        if name == "source" and casework.relayed_by(incident):
+            rows.append(FieldRow(name="relayed_by", option="relayed-by",
+                                 label=FIELD_LABELS["relayed_by"],
+                                 value=casework.relayed_by(incident) or "", mark=None,
+                                 missing=None))
+    if others is not None:
+        text = related_text(incident, others)
+        if text:
+            rows.append(FieldRow(name="related", option="related", label="related reports",
+                                 value=text, mark=None, missing=None))
     return rows
+
+
+def related_text(incident: Incident, others: Mapping[str, Incident]) -> str:
+    """``also named in 2 other reports: AB0001, AB0007 · linked: AB0003`` (ids only),
+    or ``""`` when there is nothing related."""
+    if incident.recused:
+        return ""
+    named = related(incident, others)
+    linked = linked_ids(incident, others)
+    parts = []
+    if named:
+        count = f"{len(named)} other report{'' if len(named) == 1 else 's'}"
+        parts.append(f"also named in {count}: {', '.join(named)}")
+    if linked:
+        parts.append(f"linked: {', '.join(linked)}")
+    return " · ".join(parts)
 
 
 def moment(at: datetime | None, now: datetime) -> str:
@@ -102,7 +166,8 @@ def _labelled(label: str, text: str, width: int = 18) -> list[str]:
     return [f"{label + ':':<{width}}{first}"] + [" " * width + line for line in rest]
 
 
-def detail_lines(incident: Incident, now: datetime, target: timedelta) -> list[str]:
+def detail_lines(incident: Incident, now: datetime, target: timedelta,
+                 others: Mapping[str, Incident] | None = None) -> list[str]:
     """``careterm show``: every field, what is missing, the timeline and the history.
 
     The first line is the id, the urgency and the status, each once; an
@@ -118,7 +183,9 @@ def detail_lines(incident: Incident, now: datetime, target: timedelta) -> list[s
     # Urgency and status may come from another laptop's newer careterm: show them safely too.
     head = " · ".join(parts)
     lines = [visible(head, one_line=True), ""]
-    rows = field_rows(incident, now)
+    if incident.recused:
+        return [*lines, *textwrap.wrap(recused_text(incident), 78)]
+    rows = field_rows(incident, now, others)
     for row in rows:
         lines += _labelled(row.label, _answer(row))
     if incident.support:
@@ -132,9 +199,15 @@ def detail_lines(incident: Incident, now: datetime, target: timedelta) -> list[s
                if incident.acknowledged_via else "")
         lines += _labelled("acknowledged", f"{moment(incident.acknowledged_at, now)} by "
                            f"{visible(incident.acknowledged_by or '', one_line=True)}{via}")
+        consulted = casework.acknowledgement_consulted(incident)
+        if consulted:
+            lines += _labelled("  consulted", visible(", ".join(consulted), one_line=True))
+    owner = casework.owner(incident)
+    lines += _labelled("owner", visible(owner, one_line=True) if owner else "(nobody)")
     missing = [f"{row.option} ({row.missing})" for row in rows if row.missing]
     lines += _labelled("missing", ", ".join(missing) if missing else "nothing")
     lines += _casework_lines(incident)
+    lines += evidence_lines(incident, now)
     lines += ["", "timeline"]
     for entry in timeline_entries(incident):
         text = entry["text"]
@@ -157,6 +230,18 @@ def detail_lines(incident: Incident, now: datetime, target: timedelta) -> list[s
     return lines
 
 
+def evidence_lines(incident: Incident, now: datetime) -> list[str]:
+    """The evidence part of ``careterm show`` and the incident view: one line per item
+    (number, name, size, type, who, when) and its note; nothing when there is none."""
+    lines: list[str] = []
+    for item in evidence_items(incident):
+        text = visible(f"{item.number}. {item.name} ({size_words(item.size)}, {item.type}) "
+                       f"added {moment(item.at, now)} by {item.by}"
+                       + (f": {item.note}" if item.note else ""), one_line=True)
+        lines += _labelled("evidence", text) if item.number == 1 else [" " * 18 + text]
+    return lines
+
+
 def _casework_lines(incident: Incident) -> list[str]:
     """The casework part of ``careterm show``: only what has been recorded, warnings first."""
     lines: list[str] = []
@@ -176,23 +261,40 @@ def _casework_lines(incident: Incident) -> list[str]:
         for key in ("finding", "reason"):
             if review.get(key):
                 lines += _labelled(f"  {key}", visible(str(review[key])))
+    meeting = casework.review_meeting(incident)
+    if meeting["members"] or meeting["at"] or meeting["at_text"]:
+        when = meeting["at_text"] or meeting["at"]
+        lines += _labelled("  review by", visible(
+            (", ".join(meeting["members"]) or "(no members named)")
+            + (f" · meeting: {when}" if when else ""), one_line=True))
     resolutions = casework.resolution_list(incident)
     if resolutions:
         lines += _labelled("resolution", visible("; ".join(
             r["label"] + (f": {r['text']}" if r.get("text") else "") for r in resolutions),
             one_line=True))
+        deciding = casework.resolution_members(incident)
+        lines += _labelled("  decided by", visible(", ".join(deciding), one_line=True)
+                           if deciding else "(no members named)")
     for conversation in casework.conversations(incident):
         lines += _labelled("conversation", visible(
             f"with {conversation.get('with')} ({conversation.get('kind')}); members: "
             f"{', '.join(conversation.get('members') or [])}", one_line=True))
     for conflict in casework.conflicts_for(incident):
+        decided = ""
+        if conflict.get("decision"):
+            label = vocabulary.CONFLICT_DECISION_LABELS.get(conflict["decision"],
+                                                            conflict["decision"])
+            decided = (f" · {label} (decided by "
+                       f"{', '.join(conflict.get('decided_by') or []) or 'not named'})")
         lines += _labelled("conflict", visible(
-            f"{conflict.get('member')}: {conflict.get('reason')}", one_line=True))
+            f"{conflict.get('member')}: {conflict.get('reason')}{decided}", one_line=True))
     if casework.needs_informing(incident):
         lines += _labelled("reporter", "NOT YET INFORMED of the resolution")
     for informed in casework.informed_records(incident):
+        consulted = ", ".join(informed.get("consulted") or [])
         lines += _labelled("informed", visible(
-            f"{informed.get('how')} by {informed.get('by')}", one_line=True))
+            f"{informed.get('how')} by {informed.get('by')}"
+            + (f" · consulted: {consulted}" if consulted else ""), one_line=True))
     statement = casework.statement(incident)
     if statement:
         lines += _labelled("statement", visible(str(statement.get("level")), one_line=True))

@@ -20,10 +20,12 @@ from datetime import datetime
 from typing import Any
 
 from careterm.core import casework, clock, vocabulary
+from careterm.core.evidence import evidence_items, size_words
 from careterm.core.model import Incident
 from careterm.core.textsafe import visible
 from careterm.core.timeline import timeline_entries
 from careterm.core.vocabulary import FIELD_LABELS, SOURCE_LABELS
+from careterm.views.detail import recused_text
 
 _INLINE_SPECIAL = re.compile(r"([\\`*_\[\]<>|~&])")
 _NUMBERED = re.compile(r"^(\d{1,9})[.)]")
@@ -97,8 +99,16 @@ def _report_value(incident: Incident, name: str, missing: dict[str, str]) -> Any
 
 
 def export_markdown(incident: Incident, now: datetime | None = None) -> str:
-    """The full written record of one report, as Markdown."""
+    """The full written record of one report, as Markdown (for a report this laptop's
+    member is recused from, a stub saying so and nothing of the report)."""
     now = now or clock.now()
+    if incident.recused:
+        return "\n".join([
+            f"# Report {inline(incident.id)}: recused", "",
+            "- **Status:** "
+            + vocabulary.STATUS_LABELS.get(incident.status, inline(incident.status)),
+            f"- **Urgency:** {inline(incident.urgency)}", "",
+            inline(recused_text(incident)), ""])
     work = casework.casework_dict(incident)
     out: list[str] = []
     add = out.extend
@@ -116,6 +126,10 @@ def export_markdown(incident: Incident, now: datetime | None = None) -> str:
          f"- **Urgency:** {inline(incident.urgency)}",
          f"- **Captured:** {_by(incident.created_by, incident.created_at)}",
          f"- **Acknowledged:** {ack}",
+         *(["- **Consulted on acknowledging:** "
+            + ", ".join(inline(n) for n in work["acknowledged_consulted"])]
+           if work["acknowledged_consulted"] else []),
+         f"- **Owner:** {inline(work['owner']) if work['owner'] else '(nobody)'}",
          f"- **Record exported:** {_stamp(now)}", ""])
 
     missing = incident.missing()
@@ -143,6 +157,10 @@ def export_markdown(incident: Incident, now: datetime | None = None) -> str:
                empty="(not decided)"))
     add(_field("Who acted badly", review["actors"]))
     add(_field("Reasoning", review["reason"]))
+    meeting = work["review_meeting"]
+    add(_field("Decided together by", meeting["members"], empty="(not recorded)"))
+    if meeting["at"] or meeting["at_text"]:
+        add(_field("Meeting", meeting["at_text"] or _stamp(meeting["at"])))
     add([""])
 
     add(["## Resolution", ""])
@@ -152,6 +170,7 @@ def export_markdown(incident: Incident, now: datetime | None = None) -> str:
                 add(_field("Other", item.get("text")))
             else:
                 add([f"- {item['label']}"])
+        add(_field("Decided together by", work["resolution_members"], empty="(not recorded)"))
         add(["", "**Reporter informed:** "
              + ("waiting: nobody has recorded informing the reporter of this resolution"
                 if work["needs_informing"] else "yes"), ""])
@@ -160,7 +179,10 @@ def export_markdown(incident: Incident, now: datetime | None = None) -> str:
 
     add(["## Conflicts of interest", ""])
     add([f"- **{inline(c['member'])}:** {inline(c['reason'])} "
-         f"(recorded by {_by(c['by'], c['at'])})" for c in work["conflicts"]]
+         + (f"· team decision: {vocabulary.CONFLICT_DECISION_LABELS.get(c['decision'], '?')}"
+            f" (decided by {', '.join(inline(n) for n in c['decided_by']) or 'not named'}) "
+            if c.get("decision") else "")
+         + f"(recorded by {_by(c['by'], c['at'])})" for c in work["conflicts"]]
         or ["None declared."])
     add([""])
 
@@ -210,6 +232,8 @@ def export_markdown(incident: Incident, now: datetime | None = None) -> str:
         add([f"- **When / by:** {_by(told['by'], told['at'])}"])
         add(_field("How", told["how"]))
         add(_field("What they were told", told["told"]))
+        if told.get("consulted"):
+            add(_field("Consulted", told["consulted"]))
         add([""])
 
     add(["## Public statement", ""])
@@ -223,6 +247,17 @@ def export_markdown(incident: Incident, now: datetime | None = None) -> str:
         if statement["level"] != "none":
             add(_field("Text", statement["text"], empty="(not written yet)"))
         add([""])
+
+    add(["## Evidence", ""])
+    items = evidence_items(incident)
+    add([f"- **{item.number}. {inline(item.name)}** ({size_words(item.size)}, "
+         f"{inline(item.type)}), added by {_by(item.by, item.at)}"
+         + (f": {inline(item.note)}" if item.note else "") for item in items]
+        or ["None."])
+    if items:
+        add(["", "Listed only: the files stay encrypted in careterm "
+                 "(`careterm evidence ID N --save PATH`)."])
+    add([""])
 
     add(["## Notes", ""])
     if not incident.notes:

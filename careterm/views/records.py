@@ -13,16 +13,30 @@ is ``null`` when nobody asked and ``"unknown"`` when the reporter did not know.
 
 Casework adds ``category``, ``review``, ``resolutions``, ``conflicts``,
 ``conversations``, ``support`` (each step with who and when), ``informed``,
-``statement`` and ``warnings``.
+``statement`` and ``warnings``; decided as a team adds ``review_meeting`` (members, at),
+``resolution_members`` and ``acknowledged_consulted`` (each inform has its own
+``consulted``); then ``owner`` (or ``null``) and ``recused`` (``false``). The record of
+a report this laptop's member is recused from holds only :data:`RECUSED_KEYS`, with
+``recused: true``. Intake adds ``wishes`` (what the reporter wants
+done, or ``null``) and ``relayed_by``; ``links`` holds the ids of reports a member
+confirmed as about the same person (read both ways when the caller passes the
+other reports as ``others``). The stage clock (:mod:`careterm.core.stages`) adds
+``stage`` (``acknowledge``, ``review``, ``needs-info``, ``inform`` or ``null`` when no
+clock runs), ``stage_due_at`` (when its target passes) and ``overdue``, under the team
+settings the caller passes.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
 from careterm.core import casework, clock
 from careterm.core.model import Incident
+from careterm.core.related import linked_ids
+from careterm.core.settings import TeamSettings
+from careterm.core.stages import stage_of
 from careterm.core.timeline import timeline_entries
 from careterm.core.triage import waiting_for
 
@@ -31,8 +45,13 @@ RECORD_KEYS = ("id", "what", "who", "when", "when_text", "where", "ongoing", "co
                "acknowledged_at", "acknowledged_by", "acknowledged_via", "notes", "marks",
                "missing", "support", "updated_at", "waiting_seconds", "category", "review",
                "resolutions", "conflicts", "conversations", "unilateral", "informed",
-               "needs_informing", "statement", "warnings")
+               "needs_informing", "statement", "warnings", "review_meeting",
+               "resolution_members", "acknowledged_consulted", "owner", "recused", "wishes",
+               "relayed_by", "links", "stage", "stage_due_at", "overdue")
 """Keys of every record, in output order."""
+RECUSED_KEYS = ("id", "status", "urgency", "recused")
+"""Every key of the record of a report this laptop's member is recused from (a stub:
+:func:`careterm.core.casework.screen_recused`)."""
 DETAIL_KEYS = ("timeline", "history")
 """Keys only :func:`incident_to_dict` with ``detail=True`` adds (``show --json``)."""
 
@@ -54,7 +73,9 @@ def updated_at(incident: Incident) -> datetime | None:
 
 
 def incident_to_dict(incident: Incident, now: datetime | None = None, *,
-                     detail: bool = False) -> dict[str, Any]:
+                     detail: bool = False,
+                     others: Mapping[str, Incident] | None = None,
+                     settings: TeamSettings | None = None) -> dict[str, Any]:
     """The JSON-ready record of ``incident``.
 
     ``waiting_seconds`` is how long an open report has waited for an
@@ -63,6 +84,9 @@ def incident_to_dict(incident: Incident, now: datetime | None = None, *,
     the report, who did it and when) and the ``history`` of every value each
     field has held, oldest first, the current one last.
     """
+    if incident.recused:
+        return {"id": incident.id, "status": incident.status, "urgency": incident.urgency,
+                "recused": True}
     now = now or clock.now()
     waiting = None
     if incident.is_open and not incident.acknowledged and incident.created_at:
@@ -96,6 +120,15 @@ def incident_to_dict(incident: Incident, now: datetime | None = None, *,
     # Casework (category, review, resolutions, conflicts, conversations, support,
     # informed, statement, warnings); its "support" is the full record of each step.
     record.update(casework.casework_dict(incident))
+    # Intake details and confirmed links (read both ways when ``others`` are given).
+    record["wishes"] = casework.wishes(incident)
+    record["relayed_by"] = casework.relayed_by(incident)
+    record["links"] = linked_ids(incident, others)
+    # The stage clock under the team's settings (the defaults when none are given).
+    stage = stage_of(incident, settings or TeamSettings())
+    record["stage"] = stage.name if stage else None
+    record["stage_due_at"] = iso(stage.due_at) if stage else None
+    record["overdue"] = stage.overdue(now) if stage else False
     if detail:
         record["timeline"] = [
             {**entry, "at": iso(entry.get("at"))} for entry in timeline_entries(incident)

@@ -12,6 +12,15 @@ resolutions (a single "removed from the conference" is easy to put a name
 to). Reports not categorised count as "other" too. The violation finding
 (yes / no / undetermined / not recorded) is shown in full: it says what the
 team concluded, not who was involved, and is not broken down further.
+
+"Reports" counts reports: a report with two resolutions counts once there and
+once under "with a resolution"; the resolutions table counts resolutions
+(each decided resolution once), under its own heading. The report may cover a
+period (``start``..``end``, whole days, both included, by the day a report
+was captured; a report with no capture time is left out of a period); the
+period's dates are the event's, so they are printed. "People named in more
+than one report" is a count from :func:`careterm.core.related.repeat_people`
+(names matched, confirmed links): a number, never a name.
 """
 
 from __future__ import annotations
@@ -19,11 +28,12 @@ from __future__ import annotations
 import statistics
 from collections import Counter
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from careterm.core import casework, clock, vocabulary
 from careterm.core.model import Incident
+from careterm.core.related import repeat_people
 from careterm.core.textsafe import safe_json
 
 THRESHOLD = 3
@@ -53,18 +63,33 @@ def _merge_small(counts: Counter[str], order: tuple[str, ...]) -> dict[str, int]
     return {name: merged[name] for name in order if merged.get(name)}
 
 
+def in_period(incident: Incident, start: date | None, end: date | None) -> bool:
+    """True when the report was captured within ``start``..``end`` (both included;
+    either may be open)."""
+    if start is None and end is None:
+        return True
+    if incident.created_at is None:
+        return False
+    day = incident.created_at.date()
+    return (start is None or day >= start) and (end is None or day <= end)
+
+
 def transparency_report(incidents: Iterable[Incident] | dict[str, Incident],
-                        now: datetime | None = None) -> dict[str, Any]:
+                        now: datetime | None = None, *, start: date | None = None,
+                        end: date | None = None) -> dict[str, Any]:
     """The anonymised figures, JSON-ready.
 
-    ``{note, threshold, reports, still_open, by_category, by_resolution,
-    without_resolution, by_violation, acknowledgement}``; ``acknowledgement`` has
+    ``{note, threshold, period, reports, still_open, people_named_more_than_once,
+    with_resolution, by_category, by_resolution, resolutions_recorded,
+    without_resolution, by_violation, acknowledgement}``; ``period`` is
+    ``{from, to}`` (ISO dates or null); ``acknowledgement`` has
     ``acknowledged``, ``median_minutes``, ``worst_minutes`` (``None`` when none
     was acknowledged), ``not_acknowledged`` and ``longest_waiting_minutes``
     (how long the oldest still-unacknowledged report has waited at ``now``).
     """
     now = now or clock.now()
-    reports = list(incidents.values() if isinstance(incidents, dict) else incidents)
+    reports = [i for i in (incidents.values() if isinstance(incidents, dict) else incidents)
+               if in_period(i, start, end)]
     categories: Counter[str] = Counter()
     resolved: Counter[str] = Counter()
     findings: Counter[str] = Counter()
@@ -89,10 +114,15 @@ def transparency_report(incidents: Iterable[Incident] | dict[str, Incident],
         "title": "Code of Conduct transparency report",
         "note": ANONYMISED_NOTE,
         "threshold": THRESHOLD,
+        "period": {"from": start.isoformat() if start else None,
+                   "to": end.isoformat() if end else None},
         "reports": len(reports),
         "still_open": sum(1 for i in reports if i.is_open),
+        "people_named_more_than_once": repeat_people(reports),
+        "with_resolution": len(reports) - without_resolution,
         "by_category": _merge_small(categories, vocabulary.CATEGORIES),
         "by_resolution": _merge_small(resolved, vocabulary.RESOLUTIONS),
+        "resolutions_recorded": sum(resolved.values()),
         "without_resolution": without_resolution,
         "by_violation": {name: findings.get(name, 0) for name in FINDINGS},
         "acknowledgement": {
@@ -113,8 +143,8 @@ def _minutes(value: int | None) -> str:
     return "1 minute" if value == 1 else f"{value} minutes"
 
 
-def _table(heading: str, rows: list[tuple[str, int]]) -> list[str]:
-    lines = [f"| {heading} | Reports |", "| --- | ---: |"]
+def _table(heading: str, rows: list[tuple[str, int]], column: str = "Reports") -> list[str]:
+    lines = [f"| {heading} | {column} |", "| --- | ---: |"]
     lines += [f"| {label} | {count} |" for label, count in rows]
     return lines
 
@@ -122,16 +152,25 @@ def _table(heading: str, rows: list[tuple[str, int]]) -> list[str]:
 def render_markdown(report: dict[str, Any]) -> str:
     """The report as Markdown, with exactly the figures of :func:`transparency_report`."""
     ack = report["acknowledgement"]
-    out = [f"# {report['title']}", "", f"> {report['note']}", "",
-           f"**Reports received:** {report['reports']} "
-           f"({report['still_open']} still open)", ""]
+    period = report.get("period") or {}
+    out = [f"# {report['title']}", "", f"> {report['note']}", ""]
+    if period.get("from") or period.get("to"):
+        out += [f"**Period:** {period.get('from') or 'the start'} to "
+                f"{period.get('to') or 'today'} (by the day each report was received)", ""]
+    out += [f"**Reports received:** {report['reports']} "
+            f"({report['still_open']} still open)", "",
+            f"**People named in more than one report:** "
+            f"{report.get('people_named_more_than_once', 0)}", ""]
     out += ["## Reports by category", ""]
     out += _table("Category", [(vocabulary.CATEGORY_LABELS[name], count)
                                for name, count in report["by_category"].items()])
     out += ["", "## Resolutions", "",
-            "A report may have more than one resolution.", ""]
+            f"**Reports with a resolution recorded:** {report.get('with_resolution', 0)}", "",
+            "A report may have more than one resolution: this table counts resolutions "
+            f"({report.get('resolutions_recorded', 0)} in all), not reports.", ""]
     out += _table("Resolution", [(vocabulary.RESOLUTION_LABELS[name], count)
-                                 for name, count in report["by_resolution"].items()])
+                                 for name, count in report["by_resolution"].items()],
+                  column="Resolutions")
     out += ["", f"**Reports without a resolution recorded:** {report['without_resolution']}",
             "", "## Was a Code of Conduct violation found?", ""]
     out += _table("Finding", [(FINDING_LABELS[name], count)

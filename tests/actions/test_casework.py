@@ -25,10 +25,15 @@ def _report(store: Store, **fields: str) -> str:
                              **fields).id
 
 
+DECIDING = ["Ada Example", "Eve Example"]
+"""Two members: a resolution decided together (one alone is a standing warning)."""
+
+
 def _decided(store: Store) -> str:
     inc_id = _report(store)
     incidents.acknowledge(store, inc_id)
-    casework_actions.record_resolution(store, inc_id, ["stop-behaviour"])
+    casework_actions.record_resolution(store, inc_id, ["stop-behaviour"],
+                                       members=DECIDING)
     return inc_id
 
 
@@ -119,15 +124,76 @@ def test_informed_needs_an_inform_record(store: Store) -> None:
 
 def test_closing_waits_for_the_reporter_to_be_informed(store: Store) -> None:
     inc_id = _decided(store)
-    with pytest.raises(InvalidInput, match="not been recorded as informed"):
+    with pytest.raises(InvalidInput, match="the reporter was not informed; give a reason"):
         incidents.change_status(store, inc_id, "closed")
+    assert store.get(inc_id).status == "decided"  # nothing written
     casework_actions.record_informed(store, inc_id, "no contact given: could not be reached")
     assert incidents.change_status(store, inc_id, "closed")
 
 
-def test_report_without_resolution_can_be_closed(store: Store) -> None:
+def test_report_without_resolution_closes_only_with_a_reason(store: Store) -> None:
     inc_id = _report(store)
-    assert incidents.change_status(store, inc_id, "closed")  # e.g. a duplicate
+    with pytest.raises(InvalidInput, match="no resolution recorded; the reporter was not "
+                                           "informed; give a reason"):
+        incidents.change_status(store, inc_id, "closed")
+    with pytest.raises(InvalidInput, match="give a reason"):
+        incidents.change_status(store, inc_id, "closed", reason="   ")
+    assert incidents.change_status(store, inc_id, "closed", reason="duplicate of AA0001")
+    incident = store.get(inc_id)
+    assert incident.status == "closed"
+    texts = [entry["text"] for entry in timeline_entries(incident)]
+    assert "status: new → closed (reason: duplicate of AA0001)" in texts
+
+
+def test_a_decided_report_closes_with_a_reason_when_the_reporter_cannot_be_told(
+        store: Store) -> None:
+    inc_id = _decided(store)
+    assert incidents.change_status(store, inc_id, "closed", reason="reporter left no contact")
+    assert store.get(inc_id).extra["status_reason"] == "reporter left no contact"
+
+
+def test_resolution_on_a_report_nobody_acknowledged_or_reviewed_needs_force(
+        store: Store) -> None:
+    inc_id = _report(store)
+    with pytest.raises(casework_actions.NeedsForce, match="nobody acknowledged or reviewed"
+                       ) as refused:
+        casework_actions.record_resolution(store, inc_id, ["stop-behaviour"])
+    assert refused.value.flags == ("force_order",)
+    assert casework.resolutions(store.get(inc_id)) == []  # nothing written
+    casework_actions.record_resolution(store, inc_id, ["stop-behaviour"], force_order=True)
+    incident = store.get(inc_id)
+    assert incident.status == "decided"
+    assert incident.extra["resolution_forced"] == "nobody acknowledged or reviewed the report yet"
+    texts = [entry["text"] for entry in timeline_entries(incident)]
+    assert any(text.startswith("resolution: (empty) → ") and text.endswith(
+        "(forced, out of order: nobody acknowledged or reviewed the report yet)")
+        for text in texts), texts
+
+
+def test_a_reviewed_report_takes_a_resolution_without_force(store: Store) -> None:
+    inc_id = _report(store)
+    incidents.change_status(store, inc_id, "in-review")  # reviewed, never acknowledged
+    casework_actions.record_resolution(store, inc_id, ["stop-behaviour"])
+    assert "resolution_forced" not in store.get(inc_id).extra
+
+
+def test_informing_before_any_resolution_needs_force(store: Store) -> None:
+    inc_id = _report(store)
+    incidents.acknowledge(store, inc_id)
+    with pytest.raises(casework_actions.NeedsForce, match="inform: no resolution recorded yet"):
+        casework_actions.record_informed(store, inc_id, "e-mail")
+    assert casework.informed_records(store.get(inc_id)) == []
+    casework_actions.record_informed(store, inc_id, "e-mail", force_order=True)
+    incident = store.get(inc_id)
+    assert incident.entries["inform"][0].data["forced"] == "no resolution recorded yet"
+    assert any("forced, out of order: no resolution recorded yet" in entry["text"]
+               for entry in timeline_entries(incident))
+
+
+def test_notes_and_capture_are_never_held_back(store: Store) -> None:
+    inc_id = _report(store)
+    incidents.add_note(store, inc_id, "Reporter asked to wait until Monday.")
+    assert incidents.capture(store, "Another report at once").id
 
 
 def test_unknown_incident_is_a_clear_error(store: Store) -> None:
@@ -176,6 +242,7 @@ def test_review_refuses_bad_violation_and_empty_call(store: Store) -> None:
 
 def test_several_resolutions_with_other_text(store: Store) -> None:
     inc_id = _report(store)
+    incidents.acknowledge(store, inc_id)
     names = casework_actions.record_resolution(store, inc_id, ["no-video", "stop-behaviour"],
                                        other="apology to the room")
     assert names == ["stop-behaviour", "no-video", "other"]
@@ -246,7 +313,9 @@ def test_conversation_with_reported_person_and_one_member_warns_and_keeps_warnin
     assert casework.conversations(incident)[0]["kind"] == "reported-person"
     assert casework.incident_warnings(incident) == warnings
     # Still visible later, after other work on the report.
-    casework_actions.record_resolution(store, inc_id, ["stop-behaviour"])
+    incidents.acknowledge(store, inc_id)
+    casework_actions.record_resolution(store, inc_id, ["stop-behaviour"], members=DECIDING,
+                                       force_order=True)
     assert casework.incident_warnings(store.get(inc_id)) == warnings
 
 
@@ -257,10 +326,16 @@ def test_two_members_with_reported_person_raise_no_warning(store: Store) -> None
     assert casework.incident_warnings(store.get(inc_id)) == []
 
 
-def test_one_member_with_the_reporter_is_fine(store: Store) -> None:
+def test_one_member_with_the_reporter_warns_gently(store: Store) -> None:
+    """The guide: conversations "should generally be done by two people" (issue 13)."""
     inc_id = _report(store)
-    assert casework_actions.record_conversation(store, inc_id, "Cy Example", ["Ada Example"]) == []
+    warnings = casework_actions.record_conversation(store, inc_id, "Cy Example", ["Ada Example"])
     assert casework.conversations(store.get(inc_id))[0]["kind"] == "reporter"
+    assert len(warnings) == 1 and "the reporter" in warnings[0]
+    assert "two where possible" in warnings[0]
+    assert casework.incident_warnings(store.get(inc_id)) == warnings
+    assert casework_actions.record_conversation(
+        store, inc_id, "the reporter", ["Ada Example", "Eve Example"]) == []
 
 
 @pytest.mark.parametrize(("with_whom", "kind"), [
@@ -275,9 +350,11 @@ def test_conversation_kind_is_inferred(store: Store, with_whom: str, kind: str) 
 
 def test_explicit_kind_wins_and_is_validated(store: Store) -> None:
     inc_id = _report(store)
-    casework_actions.record_conversation(store, inc_id, "Bo Sample", ["Ada Example"],
+    casework_actions.record_conversation(store, inc_id, "Bo Sample", ["Ada Example",
+                                                                       "Eve Example"],
                                          kind="witness")
     assert casework.incident_warnings(store.get(inc_id)) == []
+    assert casework.conversations(store.get(inc_id))[0]["kind"] == "witness"
     with pytest.raises(InvalidInput, match="reported-person"):
         casework_actions.record_conversation(store, inc_id, "Bo", ["Ada Example"], kind="suspect")
     with pytest.raises(InvalidInput, match="members"):

@@ -343,7 +343,7 @@ def test_list_json_has_the_documented_keys_and_types(cli, frozen_clock) -> None:
 def test_list_shows_waiting_time_and_hides_closed_unless_all(cli, frozen_clock) -> None:
     waiting = capture(cli, "--what", "Waiting report", "--where", "Room Zeta")
     closed = capture(cli, "--what", "Already handled")
-    assert cli("update", closed, "--status", "closed").code == 0
+    assert cli("status", closed, "closed", "--reason", "a duplicate").code == 0
     frozen_clock.advance(minutes=16)
 
     table = cli("list").out
@@ -357,7 +357,7 @@ def test_list_shows_waiting_time_and_hides_closed_unless_all(cli, frozen_clock) 
 def test_list_all_finds_a_closed_report_again_in_the_table_too(cli, frozen_clock) -> None:
     open_one = capture(cli, "--what", "Still open", "--urgency", "low")
     closed = capture(cli, "--what", "Closed without a resolution", "--urgency", "critical")
-    assert cli("update", closed, "--status", "closed").code == 0
+    assert cli("status", closed, "closed", "--reason", "a duplicate").code == 0
     assert closed not in cli("list").out
     table = cli("list", "--all")
     assert table.code == 0 and table.err == ""

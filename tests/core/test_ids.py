@@ -32,5 +32,18 @@ class TestIds:
         assert all(len(i) == 6 for i in made_one | made_two)
 
     def test_device_tag_avoids_taken_tags(self) -> None:
-        taken = {ids.encode(n, 2) for n in range(1023)}
-        assert ids.new_device_tag(taken) not in taken
+        every = [ids.encode(n, 2) for n in range(1024)]
+        laptops = [t for t in every if not t.startswith(ids.STATION_TAG_PREFIX)]
+        taken = set(laptops) - {laptops[17]}
+        assert ids.new_device_tag(taken) == laptops[17]
+
+    def test_laptops_never_get_a_station_tag(self) -> None:
+        assert not any(ids.new_device_tag().startswith(ids.STATION_TAG_PREFIX)
+                       for _ in range(500))
+        with pytest.raises(RuntimeError, match="no device tags left"):
+            ids.new_device_tag({t for t in (ids.encode(n, 2) for n in range(1024))
+                                if not t.startswith(ids.STATION_TAG_PREFIX)})
+
+    def test_station_tags_are_the_first_free_z_tag(self) -> None:
+        assert ids.new_station_tag() == "Z0"
+        assert ids.new_station_tag({"Z0", "Z1", "Z3"}) == "Z2"

@@ -119,10 +119,12 @@ class TestBoardOrder:
         b = made(store, "b")
         c = made(store, "c")
         actions.acknowledge(store, b.id)
-        actions.change_status(store, c.id, "closed")
+        actions.change_status(store, c.id, "closed", reason="a duplicate")
         incidents = list(store.incidents().values())
         assert board_counts(incidents) == (2, 1, 1)
         assert board_header(incidents) == "2 open · 1 unacknowledged · 1 critical"
+        assert board_header(incidents, overdue=2) == (
+            "2 open · 1 unacknowledged · 1 critical · 2 overdue")
 
 
 class TestEscalation:

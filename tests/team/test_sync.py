@@ -11,7 +11,7 @@ import pytest
 
 from careterm.actions import incidents
 from careterm.core.timeline import timeline_entries
-from careterm.errors import StoreExists, WrongPassphrase
+from careterm.errors import StoreExists, UnknownIncident, WrongPassphrase
 from careterm.store.store import Store, has_store
 from careterm.team import sync
 from careterm.team.segments import HEADER_FILE, NotATeamFolder
@@ -375,3 +375,38 @@ def test_a_laptop_restored_from_a_backup_syncs_as_a_new_device_and_loses_nothing
         assert {early, later, fresh} <= set(laptop.incidents())
         assert [n.text for n in laptop.get(early).notes] == ["note from the restored laptop"]
     assert canonical(team.laptops[0]) == canonical(new_bo)
+
+
+def test_team_settings_travel_through_the_folder_and_are_no_report(team_of_two: Team
+                                                                    ) -> None:
+    from careterm.actions.settings import change_settings
+    from careterm.core.settings import parse_changes
+    from careterm.core.triage import board_header
+    from careterm.core.vocabulary import TEAM_RECORD
+
+    ada, bo = team_of_two.laptops
+    changed = team_of_two.on(0, lambda store: change_settings(
+        store, parse_changes(ack="10m", event="2027-06-02..2027-06-06")))
+    assert [c.key for c in changed] == ["ack", "event_start", "event_end"]
+    team_of_two.sync(0)
+    report = team_of_two.sync(1)
+    settings = bo.team_settings()
+    assert settings.ack == timedelta(minutes=10) and str(settings.event_start) == "2027-06-02"
+    assert bo.ack_target() == timedelta(minutes=10)
+    # Counted as no report anywhere: not in the summary's reports, the board or a lookup.
+    assert report.new_reports == {} and report.updated_reports == {}
+    assert report.lines() == ["team settings changed by Ada Example (careterm settings "
+                              "shows them)"]
+    for laptop in (ada, bo):
+        assert TEAM_RECORD not in laptop.incidents() and len(laptop.incidents()) == 1
+        assert board_header(list(laptop.incidents().values())).startswith("1 open")
+        with pytest.raises(UnknownIncident):
+            laptop.get(TEAM_RECORD)
+    # Changed on both laptops at once: the later change wins everywhere, both in history.
+    team_of_two.on(1, lambda store: change_settings(store, parse_changes(review="8h")))
+    team_of_two.frozen.advance(seconds=5)
+    team_of_two.on(0, lambda store: change_settings(store, parse_changes(review="10h")))
+    team_of_two.sync_all()
+    assert ada.team_settings() == bo.team_settings()
+    assert ada.team_settings().review == timedelta(hours=10)
+    assert [v.value for v in bo.team_record().history["review"]] == [8 * 3600, 10 * 3600]

@@ -81,7 +81,11 @@ def test_escalation_words_say_what_the_colours_say(store: Store, frozen_clock) -
     assert ack_cell(high, much_later, TARGET).level is AckLevel.ALERT
     critical = store.get(made["critical"])
     assert ack_cell(critical, FROZEN_AT, TARGET).text == "‼ unacked 0s"
-    assert ack_cell(store.get(made["acked"]), later, TARGET).text == "✓ acked"
+    # Acknowledged: the review's clock runs now (default target 12 h).
+    acked = store.get(made["acked"])
+    assert ack_cell(acked, later, TARGET).text == "● review 17m"
+    late = ack_cell(acked, FROZEN_AT + timedelta(hours=13), TARGET)
+    assert late.text == "⚠ review 13h" and late.level is AckLevel.WARNING
 
 
 def test_filters_combine_and_describe_themselves(store: Store, frozen_clock) -> None:
@@ -105,7 +109,7 @@ def test_filters_combine_and_describe_themselves(store: Store, frozen_clock) -> 
 
 def test_closed_reports_leave_the_board_unless_asked_for(store: Store, frozen_clock) -> None:
     made = seed(store)
-    incidents.change_status(store, made["low"], "closed")
+    incidents.change_status(store, made["low"], "closed", reason="a duplicate")
     rows = board_rows(store.incidents().values(), FROZEN_AT, TARGET)
     assert made["low"] not in [r.id for r in rows]
     closed = board_rows(store.incidents().values(), FROZEN_AT, TARGET,
@@ -146,7 +150,7 @@ async def test_board_shows_open_reports_in_order_with_the_exact_header(
         assert table_ids(app) == [made["critical"], made["high"], made["acked"], made["low"]]
         assert header(app) == "4 open · 3 unacknowledged · 1 critical"
         assert cell(app, made["critical"], "ack") == "‼ unacked 0s"
-        assert cell(app, made["acked"], "ack") == "✓ acked"
+        assert cell(app, made["acked"], "ack") == "● review 0s"
         assert cell(app, made["high"], "where") == "Lobby of the Example Hotel"
         assert cell(app, made["high"], "member") == "Ada Example"
 
@@ -164,7 +168,8 @@ async def test_ages_and_escalation_tick_without_a_key(store: Store, frozen_clock
         frozen_clock.advance(minutes=14)
         await wait_for(pilot, lambda: cell(app, made["high"], "ack") == "‼ unacked 31m")
         assert cell(app, made["low"], "ack") == "‼ unacked 31m"
-        assert cell(app, made["acked"], "ack") == "✓ acked"
+        assert cell(app, made["acked"], "ack") == "● review 31m"  # its target is 12 h
+        assert header(app) == "4 open · 3 unacknowledged · 1 critical · 3 overdue"
 
 
 @sync
@@ -207,7 +212,7 @@ async def test_acknowledge_from_the_board(store: Store, frozen_clock) -> None:
         assert isinstance(app.screen, ChoiceModal)
         await pilot.press("3")  # phone
         await settle(pilot, app)
-        assert cell(app, made["high"], "ack") == "✓ acked"
+        assert cell(app, made["high"], "ack") == "● review 0s"
         assert header(app) == "4 open · 2 unacknowledged · 1 critical"
     assert store.get(made["high"]).acknowledged_via == "phone"
 
@@ -285,7 +290,7 @@ def test_the_longest_ages_fit_their_columns(store: Store, frozen_clock) -> None:
     [row] = [r for r in board_rows(store.incidents().values(), later, TARGET)
              if r.id == made["high"]]
     widths = column_layout(119).widths  # wide enough for the full ack cell
-    assert row.ack.text == "‼ unacked 20h45m" and len(row.ack.text) <= widths["ack"]
+    assert row.ack.text == "‼ unacked 20h" and len(row.ack.text) <= widths["ack"]
     assert row.age == "20h45m" and len(row.age) <= widths["age"]
 
 
@@ -300,7 +305,7 @@ def hint_text(app: CaretermApp) -> str:
 async def test_c_shows_the_closed_reports_and_again_the_open_ones(
         store: Store, frozen_clock) -> None:
     made = seed(store)
-    incidents.change_status(store, made["low"], "closed")
+    incidents.change_status(store, made["low"], "closed", reason="a duplicate")
     app = CaretermApp(store=store, cursor_blink=False)
     async with app.run_test(size=(100, 30)) as pilot:
         await settle(pilot, app)
@@ -321,7 +326,7 @@ async def test_c_shows_the_closed_reports_and_again_the_open_ones(
 async def test_palette_finds_a_closed_report_by_its_id_and_opens_it(
         store: Store, frozen_clock) -> None:
     made = seed(store)
-    incidents.change_status(store, made["low"], "closed")
+    incidents.change_status(store, made["low"], "closed", reason="a duplicate")
     app = CaretermApp(store=store, cursor_blink=False)
     async with app.run_test(size=(100, 30)) as pilot:
         await settle(pilot, app)
@@ -355,7 +360,9 @@ async def test_a_hint_about_a_report_goes_once_the_report_is_closed(
         assert len(app.incidents[made["high"]].notes) == 1
         assert hint_text(app) == f"{made['high']}: acknowledged (phone)"
         # Closed in its incident view: back on the board, the hint about it is gone.
-        await pilot.press("enter", "s", "7", "2")
+        await pilot.press("enter", "s", "7")
+        await settle(pilot, app)
+        await pilot.press(*"a duplicate", "enter")  # closing unresolved asks why
         await settle(pilot, app)
         await pilot.press("escape")
         await settle(pilot, app)
@@ -370,12 +377,12 @@ async def test_a_hint_about_a_report_goes_once_the_report_is_closed(
         assert hint_text(app) == f"{made['high']}: closed earlier today"
         # Closed elsewhere (another careterm on this store): the hint goes as well.
         app.screen.hint(f"{made['low']}: urgency high")
-        incidents.change_status(store, made["low"], "closed")
+        incidents.change_status(store, made["low"], "closed", reason="a duplicate")
         await reread(pilot, app)
         assert hint_text(app) == ""
         # Named before it was read, it arrives closed: that is news, not stale.
         arrived = incidents.capture(store, "Handled by Bo at the desk", urgency="low").id
-        incidents.change_status(store, arrived, "closed")
+        incidents.change_status(store, arrived, "closed", reason="a duplicate")
         app.screen.hint(f"sync: {arrived} from Bo Sample")
         await reread(pilot, app)
         assert arrived in app.incidents
@@ -394,7 +401,7 @@ def test_the_palette_finds_ids_as_typed_and_hides_names_in_privacy_mode(
     made = seed(store)
     named = incidents.capture(store, "Gus Mock grabbed Hal Sample's arm", who="Gus Mock",
                               urgency="high").id
-    incidents.change_status(store, named, "closed")
+    incidents.change_status(store, named, "closed", reason="a duplicate")
     everything = store.incidents()
     # Lower case, a dash and the look-alike o are forgiven; the exact id comes first.
     assert report_matches(everything, f" {named[:2].lower()}-{named[2:]} ".replace("0", "o")
@@ -446,10 +453,10 @@ async def test_a_tick_writes_only_the_cells_whose_text_changed(store: Store, fro
         app.board.tick()
         after = cells_of(table)
         written = {place for place in before if after[place] is not before[place]}
-        # Ages everywhere, waits of the unacknowledged: nothing else, not even a row that
-        # turned from waiting to warning.
+        # Ages everywhere, every stage's time (the acknowledged one's review too):
+        # nothing else, not even a row that turned from waiting to warning.
         assert written == ({(inc_id, "age") for inc_id in made.values()}
-                           | {(made[k], "ack") for k in ("critical", "high", "low")})
+                           | {(made[k], "ack") for k in ("critical", "high", "low", "acked")})
         assert all(str(after[place]) != str(before[place]) for place in written)
         assert cell(app, made["high"], "ack") == "⚠ unacked 17m"
         assert calls == {"clear": [], "add_row": [], "remove_row": [], "sort": []}

@@ -468,7 +468,7 @@ async def test_dropdowns_take_one_letter_and_enter_moves_on_as_the_footer_says(
         await pilot.press("enter", "enter")
         source = app.screen.query_one("#f-source", Select)
         assert app.focused is source
-        assert "i e r o answer" in screen_lines(app)[-1]
+        assert "i e r o b answer" in screen_lines(app)[-1]
         await pilot.press("e", "enter")
         urgency = app.screen.query_one("#f-urgency", Select)
         assert source.value == "email" and app.focused is urgency

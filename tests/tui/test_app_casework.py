@@ -18,6 +18,7 @@ from careterm.tui.screens.handover_screen import HandoverScreen
 from careterm.tui.screens.help_screen import KEYS
 from careterm.tui.screens.incident_screen import IncidentScreen
 from careterm.tui.screens.report_screen import ReportScreen
+from careterm.tui.screens.yes_no_modal import YesNoModal
 from careterm.tui.widgets.board_table import BoardTable
 from careterm.views.board import INFORM_TEXT, FilterSpec, filter_incidents
 from tests.support import settle, sync
@@ -133,7 +134,7 @@ async def test_resolution_then_informing_the_reporter(store: Store, frozen_clock
         text = shown(app)
         assert "• demand that the participant stops their behaviour" in text
         assert "• demand that the participant prevents further contact" in text
-        assert f"{inc_id}  high · decided · {INFORM_TEXT}" in text
+        assert f"{inc_id}  high · decided · {INFORM_TEXT} 0s" in text
         assert "✉ not yet · the reporter is still to be told the resolution" in text
 
         await pilot.press("i")
@@ -142,7 +143,7 @@ async def test_resolution_then_informing_the_reporter(store: Store, frozen_clock
         await settle(pilot, app)
         assert isinstance(app.screen, IncidentScreen)
         text = shown(app)
-        assert "informed · ✓ acked" in text
+        assert "informed · ✓ informed" in text
         assert "14:30 today by Ada Example · how: in person at the info desk · told:" in text
         assert "✉ not yet" not in text
     incident = store.get(inc_id)
@@ -167,8 +168,23 @@ async def test_refused_input_stays_on_the_form_with_the_reason(frozen_clock) -> 
         assert "other needs a description" in form_error(app)
         fill(app, other="a written apology to the reporter")
         await save(pilot, app)
+        # Nobody acknowledged or reviewed the report: the app asks (the CLI's --force).
+        assert isinstance(app.screen, YesNoModal)
+        assert ("resolution: nobody acknowledged or reviewed the report yet; nothing was "
+                "recorded. Record it anyway?") in str(
+                    app.screen.query_one("#dialog-title").render())
+        await pilot.press("n")  # not now: back on the form, saying why
+        await settle(pilot, app)
+        assert isinstance(app.screen, CaseworkForm)
+        assert "Not saved: resolution: nobody acknowledged" in form_error(app)
+        assert casework.resolutions(store.get(inc_id)) == []
+        await save(pilot, app)
+        await pilot.press("y")  # recorded, marked as forced
+        await settle(pilot, app)
         assert isinstance(app.screen, IncidentScreen)
         assert "• other: a written apology to the reporter" in shown(app)
+        assert store.get(inc_id).extra["resolution_forced"] == (
+            "nobody acknowledged or reviewed the report yet")
 
         await pilot.press("m")
         fill(app, level="none", text="We will say nothing about it")
@@ -283,7 +299,7 @@ async def test_statement_and_status_through_the_workflow(frozen_clock) -> None:
         await open_report(pilot, app, inc_id)
         await pilot.press("s", "2")  # acknowledged: records the acknowledgement too
         await settle(pilot, app)
-        assert "acknowledged · ✓ acked" in shown(app)
+        assert "acknowledged · ● review 0s" in shown(app)
         await pilot.press("s", "4", "s", "1")  # needs-info, then back to new: greyed
         await settle(pilot, app)
         assert "1 (new) cannot be chosen now" in str(
@@ -311,6 +327,7 @@ def test_inform_filter_lets_through_only_resolutions_not_yet_told(frozen_clock) 
     told = capture_one(store)
     plain = capture_one(store)
     for inc_id in (waiting, told):
+        incidents.acknowledge(store, inc_id)
         casework_actions.record_resolution(store, inc_id, "stop-behaviour")
     casework_actions.record_informed(store, told, "in person")
     everything = list(store.incidents().values())
@@ -333,8 +350,8 @@ async def test_board_flags_reports_to_inform_and_filters_them(frozen_clock) -> N
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot, app)
         table = app.screen.query_one(BoardTable)
-        assert table.cell_text(waiting, "ack") == "✉ inform"
-        assert table.cell_text(other, "ack") == "✓ acked"
+        assert table.cell_text(waiting, "ack") == "● inform 0s"
+        assert table.cell_text(other, "ack") == "● review 0s"
         await pilot.press("i")
         assert table.shown_ids == [waiting]
         assert "reporter to be informed" in str(app.screen.query_one("#filter-line").render())
@@ -369,7 +386,7 @@ async def test_handover_lists_what_waits_for_whom(frozen_clock) -> None:
     incidents.change_status(store, deciding, "in-review")
     incidents.acknowledge(store, informing, "email")
     casework_actions.record_resolution(store, informing, "no-video")
-    incidents.change_status(store, closed, "closed")
+    incidents.change_status(store, closed, "closed", reason="a duplicate")
     app = CaretermApp(store=store, cursor_blink=False)
     async with app.run_test(size=(100, 40)) as pilot:
         await settle(pilot, app)
@@ -391,7 +408,8 @@ async def test_handover_lists_what_waits_for_whom(frozen_clock) -> None:
         assert sections["Waiting to inform the reporter"] == [informing]
         assert sections["Everything open"] == [unacked, deciding, informing]
         assert closed not in page
-        assert "✉ inform Joke on a slide" in page
+        assert "● inform 0s      ✉ inform " in page  # the stage's clock, then the flag
+        assert "Overdue (0)  past the team's target for their stage" in page
         await pilot.press("escape")
         assert isinstance(app.screen, BoardScreen)
 
@@ -408,7 +426,8 @@ async def test_report_preview_is_anonymised(frozen_clock) -> None:
                                    reporter="Ivy Reporter").id
         casework_actions.categorize(store, inc_id, "harassment" if index < 3 else "online")
         casework_actions.record_resolution(store, inc_id, "other",
-                                           other="Evening social, Hall Omega")
+                                           other="Evening social, Hall Omega",
+                                           force_order=True)
     app = CaretermApp(store=store, cursor_blink=False)
     async with app.run_test(size=(120, 36)) as pilot:
         await settle(pilot, app)
@@ -452,3 +471,30 @@ def test_help_lists_every_key_of_the_board_and_the_incident_view() -> None:
         for binding in screen.BINDINGS:
             if binding.show and not binding.action.startswith("app."):
                 assert spelled.get(binding.key, binding.key) in keys, binding.key
+
+
+@sync
+async def test_handover_lists_overdue_reports_by_stage(frozen_clock) -> None:
+    store = memory_store()
+    unacked = incidents.capture(store, "Shoved near the stairs", urgency="high").id
+    reviewing = incidents.capture(store, "Rude remark at lunch", urgency="medium").id
+    incidents.acknowledge(store, reviewing, "email")
+    frozen_clock.advance(hours=13)  # past the acknowledgement's 15 min and the review's 12 h
+    fresh = incidents.capture(store, "Joke on a slide", urgency="low").id
+    app = CaretermApp(store=store, cursor_blink=False)
+    async with app.run_test(size=(100, 40)) as pilot:
+        await settle(pilot, app)
+        assert str(app.screen.query_one("#counts").render()) == (
+            "3 open · 2 unacknowledged · 0 critical · 2 overdue")
+        await pilot.press("h")
+        await settle(pilot, app)
+        page = app.screen.query_one("#handover").render().plain
+        lines = page.splitlines()
+        assert lines[1] == "3 open · 2 unacknowledged · 0 critical · 2 overdue"
+        start = lines.index("Overdue (2)  past the team's target for their stage")
+        assert lines[start + 1] == "  acknowledge (1)"
+        assert lines[start + 2].split()[0] == unacked and "‼ unacked 13h" in lines[start + 2]
+        assert lines[start + 3] == "  review (1)"
+        assert lines[start + 4].split()[0] == reviewing
+        assert "⚠ review 13h" in lines[start + 4]  # 13 h of 12: a warning
+        assert fresh not in "\n".join(lines[start:start + 5])

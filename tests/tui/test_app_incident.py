@@ -7,12 +7,14 @@ from textual.widgets.option_list import Option
 
 from careterm.actions import casework as casework_actions
 from careterm.actions import incidents
+from careterm.core.timeline import timeline_entries
 from careterm.store.store import Store
 from careterm.tui.app import CaretermApp
 from careterm.tui.screens.board_screen import BoardScreen
 from careterm.tui.screens.capture_screen import CaptureScreen
 from careterm.tui.screens.choice_modal import ChoiceModal
 from careterm.tui.screens.incident_screen import IncidentScreen
+from careterm.tui.screens.reason_modal import ReasonModal
 from careterm.tui.screens.text_modal import TextModal
 from careterm.tui.widgets.board_table import BoardTable
 from tests.support import settle, sync
@@ -34,9 +36,9 @@ def dialog_text(app: CaretermApp) -> str:
     """Every line of the dialog on top: title, warning, note and the choices."""
     screen = app.screen
     lines = [str(static.render()) for static in screen.query(Static)]
-    options = screen.query_one(OptionList)
-    lines += [str(options.get_option_at_index(n).prompt)
-              for n in range(options.option_count)]
+    for options in screen.query(OptionList):
+        lines += [str(options.get_option_at_index(n).prompt)
+                  for n in range(options.option_count)]
     return "\n".join(lines)
 
 
@@ -71,7 +73,7 @@ async def test_enter_opens_every_field_what_is_missing_and_the_timeline(
         text = shown(app)
         assert "Unwanted touching at the social" in text
         assert "Dee Fictional" in text
-        assert "10 min ago  (14:20 today)" in text
+        assert 'about 10 minutes ago (14:20 today) · typed as "10 min ago"' in text
         assert "Evening social, Hall Omega" in text
         assert "contact  (declined)" in text
         assert "missing  ongoing (empty), contact (declined), reporter (empty)" in text
@@ -93,7 +95,7 @@ async def test_acknowledge_asks_how_and_lands_in_the_timeline(store: Store,
         await settle(pilot, app)
         assert "acknowledged by Ada Example at 14:30 today (email)" in shown(app)
         assert "Ada Example: acknowledged (email)" in shown(app)
-        assert "✓ acked" in shown(app)
+        assert "● review 0s" in shown(app)  # acknowledged: the review's clock runs
         await pilot.press("a")  # a second time: nothing to do, and it says so
         assert not isinstance(app.screen, ChoiceModal)
         assert "already acknowledged" in hint(app)
@@ -197,27 +199,34 @@ async def test_s_then_7_asks_before_closing_and_says_what_is_missing(
         await open_report(pilot, app, inc_id)
         await pilot.press("s", "7")
         await settle(pilot, app)
-        # Not closed: a question, whose answer by default is Cancel.
+        # Not closed: a question that says what is missing and asks why.
         assert store.get(inc_id).status == "new"
-        assert isinstance(app.screen, ChoiceModal)
+        assert isinstance(app.screen, ReasonModal)
         text = dialog_text(app)
         assert f"Close {inc_id} (critical)? It leaves the board." in text
         assert ("no resolution recorded; the reporter was not informed; "
-                "receipt was never acknowledged to the reporter") in text
-        assert app.screen.query_one(OptionList).highlighted_option.id == "cancel"
-        await pilot.press("enter")  # Enter keeps it
+                "receipt was never acknowledged to the reporter. Closing needs a reason:"
+                ) in text
+        await pilot.press("enter")  # no reason: refused in place, nothing changes
+        await settle(pilot, app)
+        assert isinstance(app.screen, ReasonModal)
+        assert store.get(inc_id).status == "new"
+        await pilot.press("escape")  # escape keeps it
         await settle(pilot, app)
         assert isinstance(app.screen, IncidentScreen)
         assert "not closed; it stays on the board" in hint(app)
-        await pilot.press("s", "7", "escape")  # so does escape
-        await settle(pilot, app)
         assert store.get(inc_id).status == "new"
-        # Saying so closes it.
-        await pilot.press("s", "7", "2")
+        # A reason closes it, and the timeline says why.
+        await pilot.press("s", "7")
+        await settle(pilot, app)
+        await pilot.press(*"duplicate", "enter")
         await settle(pilot, app)
         assert isinstance(app.screen, IncidentScreen)
         assert "status closed · off the board" in hint(app)
-    assert store.get(inc_id).status == "closed"
+    incident = store.get(inc_id)
+    assert incident.status == "closed" and incident.extra["status_reason"] == "duplicate"
+    assert "status: new → closed (reason: duplicate)" in [
+        entry["text"] for entry in timeline_entries(incident)]
 
 
 @sync
@@ -252,26 +261,25 @@ async def test_refused_moves_are_greyed_with_why_and_cannot_be_chosen(
         assert isinstance(app.screen, ChoiceModal)
         offered = options(app)
         assert [value for value, option in offered.items() if not option.disabled] == [
-            "in-review", "decided"]  # back to review, or stay
+            "in-review", "decided", "closed"]  # back to review, stay, or close with a reason
         for value in ("new", "acknowledged", "needs-info"):
             assert offered[value].disabled
             assert " — a report can only go back to in-review" in str(
                 offered[value].prompt)
         assert offered["informed"].disabled
         assert "record how the reporter was informed first" in str(offered["informed"].prompt)
-        assert offered["closed"].disabled
-        assert "has not been recorded as informed" in str(offered["closed"].prompt)
         # A number of a greyed move says why and does nothing.
-        await pilot.press("7")
+        await pilot.press("4")
         await settle(pilot, app)
         assert isinstance(app.screen, ChoiceModal)
-        assert "7 (closed) cannot be chosen now: why is on its line" in dialog_hint(app)
+        assert ("4 (more information needed) cannot be chosen now: why is on its line"
+                in dialog_hint(app))
         # The arrows pass over greyed moves, so Enter never lands on one.
         seen = set()
         for _ in range(10):
             await pilot.press("down")
             seen.add(app.screen.query_one(OptionList).highlighted_option.id)
-        assert seen == {"in-review", "decided"}
+        assert seen == {"in-review", "decided", "closed"}
         await pilot.press("escape")
         await settle(pilot, app)
     assert store.get(inc_id).status == "decided"

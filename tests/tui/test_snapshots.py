@@ -7,11 +7,17 @@ Update with ``pytest tests/test_snapshots.py --snapshot-update`` and look at the
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 
+from careterm.store.store import Store
+from careterm.team.doctor import ClockGap, Diagnosis, Laptop, Service, SkippedFile
+from careterm.tui.app import CaretermApp
+from careterm.tui.screens.doctor_screen import DoctorScreen
 from screenshots.make_screenshots import SCENES, scene_app
+from tests.support import FROZEN_AT
 
 CASES = [
     ("board", (80, 24)), ("board", (120, 36)),
@@ -43,3 +49,46 @@ def test_screen_snapshot(snap_compare, frozen_clock, tmp_path: Path, scene: str,
                          size: tuple[int, int]) -> None:
     app = scene_app(scene, tmp_path / "home")
     assert snap_compare(app, run_before=SCENES[scene], terminal_size=size)
+
+
+def doctor_diagnosis() -> Diagnosis:
+    """A fixed diagnosis (the folder, tags and times of a real one change at each run):
+    Bo's clock ahead, one of Bo's files still arriving, a conflict copy."""
+    now = FROZEN_AT
+    folder = Path("/home/ada/Sync/careterm")
+    seen = Diagnosis(folder, now, reachable=True, writable=True, free_bytes=48 * 1024 ** 3)
+    seen.services = [Service("Syncthing", folder.parent, f".stfolder in {folder.parent}")]
+    seen.add("service", "ok", ".stignore hides none of careterm's files")
+    seen.laptops = [
+        Laptop("a1b2c3d4e5f60718", "Ada Example", "K7QM", True, "member",
+               now - timedelta(minutes=2), 14, 14),
+        Laptop("0918f7e6d5c4b3a2", "Bo Sample", "R2XD", False, "member",
+               now - timedelta(minutes=1), 9, 8)]
+    seen.add("laptops", "note", "1 file of other laptops not merged on this laptop yet: the "
+             "next sync merges them")
+    seen.skipped = [SkippedFile("devices/0918f7e6d5c4b3a2/.syncthing.9.seg.tmp", "temp",
+                                "read once it is complete")]
+    seen.add("files", "note", "1 file still being copied by the sync service; the next sync "
+             "after it finishes reads them")
+    seen.conflicts = ["devices/0918f7e6d5c4b3a2/4.sync-conflict-20261125-141502-R2XDQ7A.seg"]
+    seen.add("conflicts", "note", "1 conflict copy: harmless to the reports (careterm reads "
+             "each and keeps every change once)")
+    seen.clocks = [ClockGap("0918f7e6d5c4b3a2", "Bo Sample", 330)]
+    seen.add("clocks", "problem", "the clock of Bo Sample's laptop (tag R2XD) is at least 5 "
+             "minutes ahead of this laptop's: set both clocks to the network time",
+             "a clock 5 minutes ahead on Bo Sample's laptop")
+    return seen
+
+
+async def _doctor(pilot) -> None:
+    await pilot.pause()
+    pilot.app.push_screen(DoctorScreen(examine=lambda store: doctor_diagnosis()))
+    await pilot.pause()
+    await pilot.app.workers.wait_for_complete()
+    await pilot.pause()
+
+
+def test_doctor_snapshot(snap_compare, frozen_clock) -> None:
+    app = CaretermApp(store=Store.in_memory(member="Ada Example", team="Example Con CARE"),
+                      cursor_blink=False)
+    assert snap_compare(app, run_before=_doctor, terminal_size=(80, 24))

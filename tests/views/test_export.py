@@ -72,9 +72,10 @@ def test_hostile_text_cannot_change_the_structure(store: Store, frozen_clock) ->
     record = _full_record(store, frozen_clock)
     tokens = _tokens(record)
     headings = [t for t in tokens if t.type == "heading_open"]
-    # Our headings only: 1 title, 12 sections, 1 conversation, 1 action, 1 note.
+    # Our headings only: 1 title, 13 sections (evidence too), 1 conversation, 1 action,
+    # 1 note.
     assert [h.tag for h in headings].count("h1") == 1
-    assert len(headings) == 16
+    assert len(headings) == 17
     assert not [t for t in tokens if t.type in ("html_block", "html_inline", "link_open")]
     # Multi-line text is shown exactly (made visible) inside code blocks.
     blocks = [t.content for t in tokens if t.type == "fence"]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+from datetime import timedelta
 
 import pytest
 
@@ -163,3 +164,51 @@ def test_empty_report_reads_sensibly(frozen_clock) -> None:
     report = transparency_report([])
     assert report["reports"] == 0 and report["by_category"] == {}
     assert "- **Median time to acknowledge:** —" in render_markdown(report)
+
+
+def test_reports_count_reports_and_resolutions_are_listed_apart(
+        seeded: tuple[Store, list[str]]) -> None:
+    store, _ids = seeded
+    report = transparency_report(store.incidents())
+    # Seven reports; the one with two resolutions counts once as a report.
+    assert (report["reports"], report["with_resolution"], report["without_resolution"]) == (
+        7, 6, 1)
+    assert report["resolutions_recorded"] == 7
+    markdown = render_markdown(report)
+    assert "| Resolution | Resolutions |" in markdown
+    assert "| Resolution | Reports |" not in markdown
+    assert "**Reports with a resolution recorded:** 6" in markdown
+    assert "(7 in all), not reports" in markdown
+
+
+def test_people_named_in_several_reports_are_counted_never_named(
+        seeded: tuple[Store, list[str]]) -> None:
+    store, _ids = seeded
+    report = transparency_report(store.incidents())
+    # Every seeded report names "Bo Sample, Di Sample": two people, named seven times.
+    assert report["people_named_more_than_once"] == 2
+    markdown = render_markdown(report)
+    assert "**People named in more than one report:** 2" in markdown
+    for text in (markdown, render_json(report)):
+        assert "sample" not in text.lower()
+
+
+def test_a_period_keeps_the_reports_received_in_it(frozen_clock) -> None:
+    store = Store.in_memory(member="Ada Example", team="Example Con CARE", tag="AA")
+    first_day = frozen_clock.at.date()
+    for days in (0, 1, 1, 3):
+        clock_day = first_day + timedelta(days=days)
+        while frozen_clock.at.date() < clock_day:
+            frozen_clock.advance(hours=6)
+        incidents.capture(store, f"Report on day {days}", who="Jordan Smith")
+    everything = store.incidents()
+    assert transparency_report(everything)["reports"] == 4
+    day_two = first_day + timedelta(days=1)
+    scoped = transparency_report(everything, start=day_two, end=day_two)
+    assert (scoped["reports"], scoped["period"]) == (2, {"from": day_two.isoformat(),
+                                                         "to": day_two.isoformat()})
+    assert scoped["people_named_more_than_once"] == 1
+    assert transparency_report(everything, start=first_day + timedelta(days=2))["reports"] == 1
+    assert transparency_report(everything, end=first_day)["reports"] == 1
+    assert f"**Period:** {day_two} to {day_two}" in render_markdown(scoped)
+    assert "Period" not in render_markdown(transparency_report(everything))

@@ -17,6 +17,8 @@ from pathlib import Path
 from careterm.actions.demo import MAX_DEMO_INCIDENTS
 from careterm.cli.commands import command
 from careterm.cli.session import Session, drop_passphrases_from_environment
+from careterm.store import station
+from careterm.store.store import has_store
 
 DEMO_INCIDENTS = 12
 """How many made-up reports ``careterm demo`` shows without ``--incidents``."""
@@ -28,6 +30,15 @@ def _start(home: Path | None, lock_after: float | None, demo_incidents: int | No
     from careterm.tui.app import run
 
     return int(run(home, lock_after=lock_after, demo_incidents=demo_incidents) or 0)
+
+
+def start_station(home: Path) -> int:
+    """The intake station's capture screen (write-only: it shows no report)."""
+    drop_passphrases_from_environment()
+    # Deferred like the board: only starting the screen needs Textual.
+    from careterm.tui.station import run_station
+
+    return int(run_station(home) or 0)
 
 
 def _incident_count(text: str) -> int:
@@ -50,5 +61,8 @@ def cmd_demo(args: argparse.Namespace, session: Session) -> int:
 
 
 def run_board(args: argparse.Namespace, session: Session) -> int:
-    """``careterm`` without a command: the TUI on this laptop's store."""
+    """``careterm`` without a command: the TUI on this laptop's store (the capture screen
+    on an intake station)."""
+    if station.is_station(session.home) and not has_store(session.home):
+        return start_station(session.home)
     return _start(session.home, args.lock_after, None)

@@ -8,6 +8,7 @@ same passphrase and a restore is verified before anything changes.
 from __future__ import annotations
 
 import argparse
+from datetime import date
 from pathlib import Path
 
 from careterm.cli.commands import command
@@ -29,19 +30,40 @@ def _export_arguments(parser: argparse.ArgumentParser) -> None:
 @command("export", "the full written record of one report (Markdown)", _export_arguments)
 def cmd_export(args: argparse.Namespace, session: Session) -> int:
     """The written record for the review meeting."""
-    incident = session.store().get(args.id)
+    incident = session.incident(args.id)  # a stub when this member is recused
     out(export_markdown(incident, clock.now()).rstrip("\n"))
     return 0
 
 
+def _report_date(text: str) -> date:
+    """A day as ``YYYY-MM-DD`` (argparse type)."""
+    try:
+        return date.fromisoformat(text.strip())
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a date like 2027-06-02") from None
+
+
 def _report_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--format", choices=["md", "json"], default="md")
+    parser.add_argument("--from", metavar="DATE", dest="start", type=_report_date,
+                        help="first day (YYYY-MM-DD; default: the event's first day from "
+                             "'careterm settings', else every report)")
+    parser.add_argument("--to", metavar="DATE", dest="end", type=_report_date,
+                        help="last day, included (default: the event's last day)")
 
 
 @command("report", "the anonymised transparency report", _report_arguments)
 def cmd_report(args: argparse.Namespace, session: Session) -> int:
-    """Counts only: no names, contacts, free text, places or exact times."""
-    figures = transparency_report(session.store().incidents(), clock.now())
+    """Counts only: no names, contacts, free text, places or exact times. Scoped to the
+    event's dates (team settings) unless --from/--to say otherwise."""
+    store = session.store()
+    start, end = args.start, args.end
+    if start is None and end is None:
+        settings = store.team_settings()
+        start, end = settings.event_start, settings.event_end
+    if start and end and start > end:
+        raise InvalidInput(f"report: --from {start} is after --to {end}")
+    figures = transparency_report(store.incidents(), clock.now(), start=start, end=end)
     rendered = render_json(figures) if args.format == "json" else render_markdown(figures)
     out(rendered.rstrip("\n"))
     return 0

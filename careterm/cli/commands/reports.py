@@ -10,27 +10,25 @@ answers), or with ``--json`` the record of :mod:`careterm.views.records`.
 from __future__ import annotations
 
 import argparse
-from datetime import datetime, timedelta
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from careterm.actions import casework as casework_actions
 from careterm.actions import incidents
 from careterm.actions.importer import parse_marks, parse_support, read_import
 from careterm.actions.incidents import CAPTURE_OPTIONS
 from careterm.cli.commands import choices, command
+from careterm.cli.commands.casework import warn_unknown_members
 from careterm.cli.output import fit, notice, out, table
 from careterm.cli.session import Session
 from careterm.core import casework, clock
 from careterm.core.model import Incident
+from careterm.core.settings import TeamSettings
+from careterm.core.stages import STAGE_WORDS, overdue_count, stage_level, stage_of
 from careterm.core.textsafe import safe_json
-from careterm.core.triage import (
-    AckLevel,
-    ack_level,
-    board_header,
-    board_order,
-    format_age,
-    waiting_for,
-)
+from careterm.core.triage import AckLevel, board_header, board_order, format_age
+from careterm.core.validate import same_person_key
 from careterm.core.vocabulary import (
     ACK_VIA,
     FIELD_LABELS,
@@ -40,6 +38,7 @@ from careterm.core.vocabulary import (
     SUPPORT_KINDS,
     SUPPORT_STATES,
     URGENCIES,
+    WISHES,
 )
 from careterm.errors import InvalidInput
 from careterm.views.detail import detail_lines, moment
@@ -60,6 +59,12 @@ def _add_report_options(parser: argparse.ArgumentParser, *, update: bool = False
     parser.add_argument("--contact", metavar="TEXT", help="how to reach the reporter")
     parser.add_argument("--reporter", metavar="TEXT", help="the reporter's name")
     parser.add_argument("--source", metavar=choices(SOURCES), help="how the report came in")
+    parser.add_argument("--relayed-by", metavar="NAME", dest="relayed_by",
+                        help="who passed the report on (until a conversation with the "
+                             "reporter is recorded, the report says to meet them first)")
+    parser.add_argument("--wishes", metavar=choices(WISHES),
+                        help="what the reporter wants done (a conversation with the reported "
+                             "person or a resolution against it needs --force)")
     parser.add_argument("--urgency", metavar=choices(URGENCIES),
                         help="default medium; an ongoing report is at least high")
     parser.add_argument("--unknown", metavar="FIELD[,FIELD]", action="append",
@@ -82,13 +87,16 @@ def _report_options(args: argparse.Namespace
     return fields, marks, parse_support(args.support)
 
 
-def _ack_cell(incident: Incident, now: datetime, target: timedelta) -> str:
-    if incident.acknowledged:
-        return "acked"
-    if not incident.is_open:
-        return "-"
-    cell = f"unacked {format_age(waiting_for(incident, now))}"
-    level = ack_level(incident, now, target)
+def _ack_cell(incident: Incident, now: datetime, settings: TeamSettings) -> str:
+    """The stage cell in plain text: ``unacked 3m``, ``review 13h05m !`` (past the
+    stage's target), ``!!`` past twice it; ``acked``/``informed`` with no clock."""
+    stage = stage_of(incident, settings)
+    if stage is None:
+        if not incident.is_open:
+            return "-"
+        return "informed" if incident.status == "informed" else "acked"
+    cell = f"{STAGE_WORDS[stage.name]} {format_age(stage.waited(now))}"
+    level = stage_level(incident, stage, now)
     return cell + {AckLevel.ALERT: " !!", AckLevel.WARNING: " !"}.get(level, "")
 
 
@@ -110,6 +118,8 @@ def cmd_capture(args: argparse.Namespace, session: Session) -> int:
 def _list_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--json", action="store_true", help="print a JSON array")
     parser.add_argument("--all", action="store_true", help="include closed reports")
+    parser.add_argument("--mine", action="store_true",
+                        help="only the reports you own ('careterm assign')")
 
 
 @command("list", "open reports in board order", _list_arguments)
@@ -117,21 +127,29 @@ def cmd_list(args: argparse.Namespace, session: Session) -> int:
     """The board as a table, or as JSON."""
     store = session.store()
     now = clock.now()
-    everything = list(store.incidents().values())
+    settings = store.team_settings()
+    # Read through the session: reports this member is recused from are stubs.
+    everything = list(session.incidents().values())
     shown = board_order([i for i in everything if args.all or i.is_open])
+    if args.mine:
+        mine = same_person_key(store.member)
+        shown = [i for i in shown if same_person_key(casework.owner(i) or "") == mine]
     if args.json:
-        out(safe_json([incident_to_dict(i, now) for i in shown], indent=2))
+        seen = casework.screen_recused(store.incidents(), store.member)  # links both ways
+        out(safe_json([incident_to_dict(i, now, others=seen, settings=settings)
+                       for i in shown], indent=2))
         return 0
-    out(board_header(everything))
+    out(board_header(everything, overdue_count(everything, settings, now)))
     if not shown:
-        out("no reports" if args.all else "no open reports")
+        out(("no reports" if args.all else "no open reports") + (" of yours" if args.mine else ""))
         return 0
-    target = store.ack_target()
-    rows = [[i.id, fit(i.urgency, 10), fit(i.status, 12), _ack_cell(i, now, target),
+    rows = [[i.id, fit(i.urgency, 10), fit(i.status, 12), _ack_cell(i, now, settings),
              format_age(now - i.created_at) if i.created_at else "",
-             fit(i.where or "", 16), fit(i.what, 40), fit(i.created_by or "", 16)]
+             fit(i.where or "", 16), fit(casework.RECUSED_ROW if i.recused else i.what, 40),
+             fit(i.created_by or "", 16)]
             for i in shown]
-    for line in table(["ID", "URGENCY", "STATUS", "ACK", "AGE", "WHERE", "WHAT", "BY"], rows):
+    for line in table(["ID", "URGENCY", "STATUS", "STAGE", "AGE", "WHERE", "WHAT", "BY"],
+                      rows):
         out(line)
     return 0
 
@@ -139,18 +157,31 @@ def cmd_list(args: argparse.Namespace, session: Session) -> int:
 def _show_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("id", metavar="ID")
     parser.add_argument("--json", action="store_true", help="print a JSON object")
+    parser.add_argument("--reveal", action="store_true",
+                        help="show a report you are recused from in full (recorded in its "
+                             "timeline)")
 
 
 @command("show", "every detail of one report, its timeline and history", _show_arguments)
 def cmd_show(args: argparse.Namespace, session: Session) -> int:
     """One report in full."""
     store = session.store()
-    incident = store.get(args.id)
+    incident = session.incident(args.id)  # a stub when this member is recused
+    if args.reveal and incident.recused:
+        casework_actions.reveal(store, incident.id)
+        incident = store.get(incident.id)
+        notice(f"warning: you are recused from {incident.id}; revealing it is recorded in "
+               "its timeline")
+    elif args.reveal:
+        notice(f"{incident.id}: you are not recused from it; nothing to reveal")
     now = clock.now()
+    # The other reports as this member may see them: related reports and links.
+    seen = casework.screen_recused(store.incidents(), store.member)
     if args.json:
-        out(safe_json(incident_to_dict(incident, now, detail=True), indent=2))
+        out(safe_json(incident_to_dict(incident, now, detail=True, others=seen,
+                                       settings=store.team_settings()), indent=2))
     else:
-        out("\n".join(detail_lines(incident, now, store.ack_target())))
+        out("\n".join(detail_lines(incident, now, store.ack_target(), seen)))
     conflict = casework.member_conflict_warning(incident, store.member)
     if conflict:
         notice("warning: " + conflict)
@@ -161,6 +192,8 @@ def _ack_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("id", metavar="ID")
     parser.add_argument("--via", metavar=choices(ACK_VIA),
                         help="how the acknowledgement reached the reporter")
+    parser.add_argument("--consulted", metavar="NAME[,NAME]",
+                        help="the members you consulted before acknowledging")
 
 
 @command("ack", "record that the reporter was told their report arrived", _ack_arguments)
@@ -169,7 +202,8 @@ def cmd_ack(args: argparse.Namespace, session: Session) -> int:
     store = session.store()
     incident = store.get(args.id)
     via = args.via.strip().lower() if args.via else None
-    if incidents.acknowledge(store, incident.id, via):
+    if incidents.acknowledge(store, incident.id, via, consulted=args.consulted):
+        warn_unknown_members(session, args.consulted, "consulted")
         out(f"{incident.id} acknowledged")
         return 0
     incident = store.get(incident.id)
@@ -253,6 +287,9 @@ def cmd_import(args: argparse.Namespace, session: Session) -> int:
 def _status_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("id", metavar="ID")
     parser.add_argument("status_name", metavar=choices(STATUSES))
+    parser.add_argument("--reason", metavar="TEXT",
+                        help="why it closes without a resolution told to the reporter "
+                             "(recorded in the timeline)")
 
 
 @command("status", "move a report on in the workflow (or back to in-review)",
@@ -261,7 +298,7 @@ def cmd_status(args: argparse.Namespace, session: Session) -> int:
     """Change the status under the workflow rules."""
     store = session.store()
     incident = store.get(args.id)
-    if incidents.change_status(store, incident.id, args.status_name):
+    if incidents.change_status(store, incident.id, args.status_name, reason=args.reason):
         out(f"{incident.id} is now {store.get(incident.id).status}")
     else:
         notice(f"{incident.id} already is {incident.status}; nothing changed")

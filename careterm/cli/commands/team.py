@@ -30,7 +30,7 @@ from careterm.core.validate import clean_text
 from careterm.core.whentext import describe_when
 from careterm.errors import CaretermError, InvalidInput, NoStore, StoreExists, WrongPassphrase
 from careterm.store.store import Store, has_store
-from careterm.team import devices, keys, revoke, sync
+from careterm.team import devices, keys, revoke, station_admin, sync
 
 JOIN_WRONG_PASSPHRASE = "the team's passphrase did not match; nothing was written"
 """What ``join`` says when the passphrase does not open the team's shared folder."""
@@ -134,6 +134,12 @@ def cmd_devices(args: argparse.Namespace, session: Session) -> int:
              fit(device.status, 40),
              describe_when(device.last_wrote, now) if device.last_wrote else "never"]
             for device in devices.team_devices(session.store())]
+    folder = sync.shared_folder(session.store())
+    if folder is not None:
+        stations, removed = station_admin.list_stations(session.store(), folder)
+        rows += [[fit(s.tag, 4), fit(f"station: {s.name}", 24), s.station_id,
+                  "removed from the team" if s.station_id in removed else "intake station "
+                  "(sends reports, reads none)", "-"] for s in stations]
     for line in table(["TAG", "MEMBER", "DEVICE", "STATUS", "LAST WROTE"], rows):
         out(line)
     return 0
@@ -142,7 +148,7 @@ def cmd_devices(args: argparse.Namespace, session: Session) -> int:
 def _revoke_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("device", metavar="DEVICE",
                         help="the laptop's tag, device id, or its member's name "
-                             "(see 'careterm devices')")
+                             "(see 'careterm devices'); or an intake station's name or tag")
 
 
 @command("revoke", "remove a member's laptop: a new key for everything written from now on",
@@ -150,6 +156,13 @@ def _revoke_arguments(parser: argparse.ArgumentParser) -> None:
 def cmd_revoke(args: argparse.Namespace, session: Session) -> int:
     """New key epoch without the laptop, new passphrase for joining; an honest note."""
     store = session.store()
+    station = station_admin.find_station(store, args.device)
+    if station is not None:
+        # A station holds no key that opens anything: no new passphrase, its reports refused.
+        station_admin.remove_station(store, station)
+        out(visible(f"the intake station {station.name!r} ({station.tag}) is removed: every "
+                    "laptop refuses its reports from its next sync on", one_line=True))
+        return 0
     devices.resolve_device(devices.team_devices(store), args.device)  # before asking anything
     new = read_new_passphrase("new team passphrase")
     result = revoke.revoke(store, args.device, new)

@@ -6,6 +6,10 @@ whose ids it names: it goes once one of them is closed after it was said (a
 "7K0003: acknowledged" about a report no longer on the board is stale). A hint
 naming a report that was already closed when it was said, or that arrives closed
 (a sync bringing a report another laptop captured and closed), stays.
+
+In privacy mode what is typed into the search box is drawn as bullets
+(password-style), and the filter line says only that a search is on: the words
+searched for are often a name.
 """
 
 from __future__ import annotations
@@ -15,7 +19,7 @@ import re
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Input
+from textual.widgets import DataTable, Input
 
 from careterm.core import clock
 from careterm.core.ids import CROCKFORD
@@ -29,7 +33,9 @@ from careterm.tui.widgets.board_table import BoardTable
 from careterm.tui.widgets.form_input import FormInput
 from careterm.tui.widgets.header_counts import BoardTitle, FilterLine, HeaderCounts
 from careterm.tui.widgets.hint_line import HintLine
+from careterm.tui.widgets.key_footer import KeyFooter
 from careterm.views.board import BoardView, FilterSpec
+from careterm.views.privacy import BULLET
 
 
 class BoardScreen(Screen[None]):
@@ -77,11 +83,12 @@ class BoardScreen(Screen[None]):
                         id="search")
         yield BoardTable(id="board")
         yield HintLine(id="board-hint")
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         """Show what the app has (it may already hold incidents)."""
         self.query_one("#search").display = False
+        self._mask_search()
         self.show_title()
         self.query_one(BoardTable).focus()
         self.redraw()
@@ -93,8 +100,20 @@ class BoardScreen(Screen[None]):
                                         privacy=app.privacy)
 
     def on_privacy_toggled(self, message: PrivacyToggled) -> None:
-        """Say in the header line that privacy mode is on."""
+        """Say in the header line that privacy mode is on; mask the search."""
         self.show_title()
+        self._mask_search()
+        self.redraw(set())
+
+    def _mask_search(self) -> None:
+        self.query_one("#search", Input).password = host(self).privacy
+
+    def _spec_shown(self) -> FilterSpec:
+        """The filter as the filter line says it (the search words hidden in privacy mode)."""
+        spec = self.view.spec
+        if host(self).privacy and spec.text.strip():
+            return spec.with_(text=BULLET * 3)
+        return spec
 
     @property
     def table(self) -> BoardTable:
@@ -112,12 +131,13 @@ class BoardScreen(Screen[None]):
         app = host(self)
         incidents = app.incidents
         now = clock.now()
-        rows = self.view.rows(incidents, now, app.ack_target)
+        rows = self.view.rows(incidents, now, app.team_settings)
         table = self.table
         table.show_rows(rows)
         _, unacked, critical = self.view.counts()
-        self.query_one(HeaderCounts).show(self.view.header(), unacked, critical)
-        self.query_one(FilterLine).show(self.view.spec, len(rows))
+        self.query_one(HeaderCounts).show(self.view.header(), unacked, critical,
+                                          overdue=self.view.overdue())
+        self.query_one(FilterLine).show(self._spec_shown(), len(rows))
         self._drop_stale_hint(incidents)
         if self._pending_select:
             if table.select_id(self._pending_select):

@@ -17,6 +17,13 @@ unacknowledged and escalates until someone acknowledges it; so, once it is
 saved, the form asks whether the reporter was told it is received (``y``/``n``)
 and records the acknowledgement with the capture.
 
+In privacy mode the answers already in the form (the report being edited, a
+draft brought back) are not put on screen where they name someone: the people
+fields, and any answer the report's :class:`~careterm.views.privacy.NameMask`
+would change, are drawn as bullets (password-style; what is typed into them
+stays bullets too), and a line says so; ``f2`` shows them on this form only
+(``p`` types a letter here). Answers without a name stay readable.
+
 Guidance on this screen is never cut: placeholders and states fit the 80x24
 desk, the hint below the form wraps between whole phrases.
 """
@@ -36,7 +43,7 @@ from textual.message import Message
 from textual.screen import Screen
 from textual.timer import Timer
 from textual.widget import Widget
-from textual.widgets import Footer, Input, Label, Select, Static
+from textual.widgets import Input, Label, Select, Static
 
 from careterm.actions import incidents
 from careterm.core.model import Incident
@@ -66,7 +73,8 @@ from careterm.tui.screens.choice_modal import ChoiceModal
 from careterm.tui.screens.yes_no_modal import YesNoModal
 from careterm.tui.widgets.form_input import FormChoice, FormInput
 from careterm.tui.widgets.hint_line import HintLine
-from careterm.views.privacy import NameMask, contact_parts, name_parts
+from careterm.tui.widgets.key_footer import KeyFooter
+from careterm.views.privacy import PRIVATE_FIELDS, NameMask, contact_parts, name_parts
 
 DRAFT_DELAY = 0.6
 """Seconds of quiet typing before the draft is written (debounce)."""
@@ -102,6 +110,9 @@ ctrl+d; the title says what is required)."""
 
 
 MARKED_PLACEHOLDER = "type to answer instead"
+
+
+NAMES_HIDDEN = "names hidden (privacy mode) · f2 shows them on this form"
 
 
 MARK_KEYS = {"unknown": "ctrl+u", "declined": "ctrl+d"}
@@ -167,6 +178,7 @@ class CaptureScreen(Screen[None]):
         Binding("ctrl+r", "resume_kept", "resume draft", priority=True, show=False),
         Binding("escape", "cancel", "back"),
         Binding("f1", "app.help", "help"),
+        Binding("f2", "reveal_names", "show names", show=False),
     ]
 
     def __init__(self, *, incident: Incident | None = None,
@@ -188,6 +200,8 @@ class CaptureScreen(Screen[None]):
         self._draft_timer: Timer | None = None
         self._saved_form: dict[str, Any] | None = None
         self._desk_capture: incidents.Captured | None = None
+        self._names_shown = False
+        """f2 was pressed: privacy mode does not mask this form's answers."""
 
     @property
     def saving(self) -> bool:
@@ -211,6 +225,7 @@ class CaptureScreen(Screen[None]):
                                   ("  only what happened is required", "dim"))
         yield Static(title, id="capture-title")
         yield HintLine(id="draft-offer")
+        yield Static(Text(NAMES_HIDDEN, style="bold"), id="names-hidden")
         with VerticalScroll(id="form"):
             for name in FIELD_ORDER:
                 with Horizontal(classes="field-row", id=f"row-{name}"):
@@ -223,7 +238,7 @@ class CaptureScreen(Screen[None]):
         yield hint
         # No palette key here: the form's own keys fill the 80-column footer (ctrl+p
         # still opens it).
-        yield Footer(show_command_palette=False)
+        yield KeyFooter(show_command_palette=False)
 
     @staticmethod
     def _label(name: str) -> str:
@@ -273,6 +288,7 @@ class CaptureScreen(Screen[None]):
         finally:
             self._loading = False
         self._update_states()
+        self._mask_names()
 
     def _set_select(self, selector: str, value: str) -> None:
         select = self.query_one(selector, Select)
@@ -494,8 +510,30 @@ class CaptureScreen(Screen[None]):
             host(self).when_unlocked(self._read_kept)  # the store opens to work at the end
 
     def on_privacy_toggled(self, message: PrivacyToggled) -> None:
-        """The offer's first words hide (or show again) the names the draft holds."""
+        """The offer's first words hide (or show again) the names the draft holds; so
+        do the form's answers."""
         self._show_offer()
+        self._mask_names()
+
+    def _mask_names(self) -> None:
+        """In privacy mode, draw the answers that name someone as bullets (see above)."""
+        private = host(self).privacy and not self._names_shown
+        form = self.form()
+        mask = (NameMask.for_incident(self.incident) if self.incident is not None
+                else draft_mask(form))
+        hidden = False
+        for name in draft.FORM_TEXT_FIELDS:
+            value = form[name]
+            masked = private and bool(value.strip()) and (
+                name in PRIVATE_FIELDS or mask(value) != value)
+            self.query_one(f"#f-{name}", Input).password = masked
+            hidden = hidden or masked
+        self.query_one("#names-hidden").display = hidden
+
+    def action_reveal_names(self) -> None:
+        """f2: show the answers on this form (privacy mode stays on elsewhere)."""
+        self._names_shown = not self._names_shown
+        self._mask_names()
 
     def _stop_draft(self) -> None:
         self._form_closed = True
@@ -539,6 +577,7 @@ class CaptureScreen(Screen[None]):
             host(self).capture_saved(message.captured)
 
     def _ask_told(self, captured: incidents.Captured) -> None:
+        host(self).refresh_now()  # stored: the other laptops get it while the desk answers
         self.query_one("#capture-error", Static).update(
             Text(f"saved {captured.id}", style="dim"))
         self.app.push_screen(YesNoModal(

@@ -6,6 +6,13 @@ store gateway (:mod:`careterm.tui.gateway`), in a thread worker.
 When the core refuses the input, the form stays open with the reason on it
 and everything typed kept; when it is stored, the form closes with a line
 describing what was recorded (the incident view shows it on its hint line).
+
+In privacy mode a form puts no name of the report's people on screen: answers
+already recorded that name someone (the report's
+:class:`~careterm.views.privacy.NameMask` would change them) are drawn as bullets,
+password-style, and so is what is typed into them; the note above the fields is
+masked; a line says so, and ``f2`` shows them on this form. Team members' names
+(who was present, who decided) are not hidden, as everywhere.
 """
 
 from __future__ import annotations
@@ -27,12 +34,17 @@ from careterm.core.model import Incident
 from careterm.core.textsafe import visible
 from careterm.core.vocabulary import SUPPORT_KINDS, SUPPORT_LABELS
 from careterm.store.store import Store
-from careterm.tui.messages import CaseworkRefused, CaseworkSaved
+from careterm.tui.messages import CaseworkNeedsConfirm, CaseworkRefused, CaseworkSaved
 from careterm.tui.protocol import host
+from careterm.tui.screens.yes_no_modal import YesNoModal
 from careterm.tui.widgets.form_input import FormInput
 from careterm.tui.widgets.hint_line import HintLine
+from careterm.views.privacy import NameMask
 
 FORM_HINT = "tab / enter next field · ctrl+s saves · esc cancels"
+
+
+NAMES_HIDDEN = "names hidden (privacy mode) · f2 shows them on this form"
 
 
 def _names(text: str) -> list[str]:
@@ -47,17 +59,24 @@ def _or_none(text: str) -> str | None:
 class CaseworkForm(ModalScreen[str | None]):
     """A casework form for one report. Subclasses list their fields and say what to store.
 
-    Dismisses with a description of what was stored, or ``None`` on escape.
+    Dismisses with a description of what was stored, or ``None`` on escape. A step the
+    command line would need ``--force`` for (out of order, against the reporter's
+    wishes) is asked about first; confirmed, it is stored marked as forced.
     """
+
+    _confirmed: dict[str, bool] = {}  # noqa: RUF012 (replaced, never changed in place)
+    """Keyword arguments the member confirmed (``force_order``, ``force_wishes``)."""
 
     DEFAULT_CSS = """
     CaseworkForm .field-label { width: 16; }
     CaseworkForm #form-note { color: $text-muted; margin-bottom: 1; }
     CaseworkForm #form-error { height: auto; color: $warning; text-style: bold; }
+    CaseworkForm #names-hidden { height: auto; color: $warning; text-style: bold; }
     CaseworkForm SelectionList { height: auto; max-height: 9; border: none; padding: 0; }
     """
     BINDINGS = [Binding("escape", "cancel", "cancel"),
-                Binding("ctrl+s", "save", "save", priority=True)]
+                Binding("ctrl+s", "save", "save", priority=True),
+                Binding("f2", "reveal_names", "show names", show=False)]
     FORM_TITLE = "Casework"
 
     def __init__(self, incident: Incident, *, member: str = "", private: bool = False) -> None:
@@ -66,6 +85,8 @@ class CaseworkForm(ModalScreen[str | None]):
         self.member = member
         self.private = private
         self.saving = False
+        self.names_shown = False
+        """f2 was pressed: this form's answers are not masked."""
 
     # ------------------------------------------------------------ layout
 
@@ -76,7 +97,10 @@ class CaseworkForm(ModalScreen[str | None]):
                                        (self.incident.id, "bold")), id="dialog-title")
             note = self.note()
             if note:
+                if self.private:
+                    note = NameMask.for_incident(self.incident)(note)
                 yield Static(Text(note), id="form-note")
+            yield Static(Text(NAMES_HIDDEN), id="names-hidden")
             yield from self.fields()
             yield Static(id="form-error")
             yield HintLine(Text(FORM_HINT, style="dim"), id="dialog-hint")
@@ -109,10 +133,28 @@ class CaseworkForm(ModalScreen[str | None]):
         return value if isinstance(value, str) else None
 
     def on_mount(self) -> None:
-        """Start in the first field."""
+        """Start in the first field (names masked in privacy mode)."""
+        self.mask_names()
         first = next(iter(self.query("Input, Select, SelectionList")), None)
         if first is not None:
             first.focus()
+
+    def mask_names(self) -> None:
+        """In privacy mode, draw the answers that name one of the report's people as
+        bullets; say so above the fields."""
+        mask = NameMask.for_incident(self.incident)
+        hidden = False
+        for field in self.query(Input):
+            masked = (self.private and not self.names_shown and bool(field.value.strip())
+                      and mask(field.value) != field.value)
+            field.password = masked
+            hidden = hidden or masked
+        self.query_one("#names-hidden").display = hidden
+
+    def action_reveal_names(self) -> None:
+        """f2: show the answers on this form (privacy mode stays on elsewhere)."""
+        self.names_shown = not self.names_shown
+        self.mask_names()
 
     # ------------------------------------------------------------ saving
 
@@ -140,12 +182,34 @@ class CaseworkForm(ModalScreen[str | None]):
         self.saving = True
         self.query_one("#form-error", Static).update("")
         action, args, kwargs = self.store()
+        kwargs = {**kwargs, **self._confirmed}
         incident_id = self.incident.id
 
-        def record(store: Store) -> CaseworkSaved:
-            return CaseworkSaved(incident_id, action(store, incident_id, *args, **kwargs))
+        def record(store: Store) -> CaseworkSaved | CaseworkNeedsConfirm:
+            try:
+                return CaseworkSaved(incident_id, action(store, incident_id, *args, **kwargs))
+            except casework_actions.NeedsForce as asked:  # the CLI's --force: ask first
+                return CaseworkNeedsConfirm(str(asked), asked.flags)
 
         host(self).gateway.run(self, record, CaseworkRefused)
+
+    def on_casework_needs_confirm(self, message: CaseworkNeedsConfirm) -> None:
+        """Ask whether to record it anyway (the record then says it was forced); no
+        keeps the form as it is, with why."""
+        def chosen(yes: bool | None) -> None:
+            self.saving = False
+            if yes:
+                self._confirmed = {**self._confirmed, **dict.fromkeys(message.flags, True)}
+                self.action_save()
+            else:
+                self.query_one("#form-error", Static).update(
+                    Text(f"Not saved: {visible(message.reason, one_line=True)}"))
+
+        reason = message.reason.replace(" (confirm with --force)", "")
+        self.app.push_screen(YesNoModal(
+            f"{visible(reason, one_line=True)}. Record it anyway?",
+            yes="Record it anyway (the record says so)", no="Not now",
+            note="The record keeps that this was confirmed, and why it was asked."), chosen)
 
     def on_casework_refused(self, message: CaseworkRefused) -> None:
         """Say why on the form; everything typed stays."""

@@ -11,6 +11,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Checkbox, Input, Select, Static
 
 from careterm.core.vocabulary import STATUSES, URGENCIES
+from careterm.tui.protocol import host
 from careterm.tui.widgets.form_input import FormInput
 from careterm.tui.widgets.hint_line import HintLine
 from careterm.views.board import FilterSpec
@@ -42,7 +43,9 @@ class FilterModal(ModalScreen[FilterSpec | None]):
             yield Select([(_STATUS_CHOICES.get(s, s), s) for s in STATUSES],
                          prompt="any open status",
                          value=spec.status or Select.NULL, id="status")
-            yield FormInput(spec.text, placeholder="search what / who / where", id="search")
+            # In privacy mode the search words (often a name) are drawn as bullets.
+            yield FormInput(spec.text, placeholder="search what / who / where", id="search",
+                            password=host(self).privacy)
             yield HintLine(Text("ctrl+s applies · ctrl+r clears all · esc cancels",
                                 style="dim"))
 

@@ -15,7 +15,9 @@ redraws the page without gathering again.
 An unacknowledged report carries the board's symbol, words and colour for its
 escalation (``● unacked 3m``, ``⚠ unacked 17m``, ``‼ unacked 31m``: the same
 :func:`careterm.views.board.ack_cell`, from the app's copy of the report), so a
-lead reading the handover sees what the board would shout. The page is laid out
+lead reading the handover sees what the board would shout. Reports past their
+stage's target (:mod:`careterm.core.stages`, the team's settings) head the page,
+by stage, each with the board's stage cell. The page is laid out
 for the width it has: below :data:`STATUS_WIDTH` the status column goes (the
 lists already say where each report stands), and a section's explanation that
 does not fit beside its heading goes under it, wrapped, never cut.
@@ -25,7 +27,7 @@ from __future__ import annotations
 
 import textwrap
 from collections.abc import Callable
-from datetime import datetime, timedelta
+from datetime import datetime
 from functools import partial
 from typing import Any
 
@@ -33,10 +35,11 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 
 from careterm.core import casework, clock, vocabulary
 from careterm.core.model import Incident
+from careterm.core.stages import overdue_stages
 from careterm.core.textsafe import visible
 from careterm.core.triage import AckLevel
 from careterm.store.store import Store
@@ -46,7 +49,8 @@ from careterm.tui.screens.casework_commands import CaseworkCommands
 from careterm.tui.screens.gathering_screen import GatheringScreen
 from careterm.tui.widgets.board_table import ACK_STYLES, INFORM_STYLE, URGENCY_STYLES
 from careterm.tui.widgets.hint_line import HintLine
-from careterm.views.board import ACK_SYMBOLS, AckCell, ack_cell
+from careterm.tui.widgets.key_footer import KeyFooter
+from careterm.views.board import ACK_SYMBOLS, AckCell, Targets, ack_cell
 from careterm.views.privacy import BULLET, MaskCache
 
 REGATHER_SECONDS = 60.0
@@ -80,7 +84,7 @@ Acks = Callable[[dict[str, Any]], AckCell]
 
 
 def item_ack(item: dict[str, Any], incident: Incident | None = None,
-             now: datetime | None = None, target: timedelta | None = None) -> AckCell:
+             now: datetime | None = None, target: Targets | None = None) -> AckCell:
     """The board's acknowledgement cell for a listed report, from the app's copy of it
     (``incident``) at ``now``; without one, as loud as its urgency alone says."""
     if incident is not None and now is not None and target is not None:
@@ -111,7 +115,9 @@ def summary_line(item: dict[str, Any], hidden: Hidden | None = None,
     line.append(f"{item['urgency']:<9}", style=URGENCY_STYLES.get(item["urgency"], ""))
     if status:
         line.append(f"{item['status']:<13}")
-    ack = (acks or item_ack)(item) if not item["acknowledged"] else None
+    # With the app's copies (``acks``) every stage's clock shows, as on the board.
+    ack = acks(item) if acks is not None else (
+        item_ack(item) if not item["acknowledged"] else None)
     if ack is None or ack.level is AckLevel.ACKNOWLEDGED:
         line.append(f"{'age ' + item['age']:<17}", style="dim")
     else:
@@ -144,6 +150,18 @@ def handover_text(handover: dict[str, Any], now: datetime, team: str = "",
         out.append(f" · {visible(team, one_line=True)}", style="bold")
     out.append(f" · {now:%a %d %b %H:%M}\n", style="dim")
     out.append(handover["header"] + "\n\n", style="bold")
+    overdue = handover.get("overdue") or []
+    late = sum(len(group["reports"]) for group in overdue)
+    out.append(f"Overdue ({late})", style="bold")
+    out.append("  past the team's target for their stage\n", style="dim")
+    if not late:
+        out.append("  none\n", style="dim")
+    for group in overdue:
+        out.append(f"  {group['label']} ({len(group['reports'])})\n", style="bold")
+        for item in group["reports"]:
+            out.append_text(summary_line(item, hidden, acks, status=status))
+            out.append("\n")
+    out.append("\n")
     for key, heading, meaning in SECTIONS:
         items = handover[key]
         title = f"{heading} ({len(items)})"
@@ -190,7 +208,7 @@ class HandoverScreen(GatheringScreen):
         with VerticalScroll(id="handover-scroll"):
             yield Static(Text("gathering…", style="dim"), id="handover")
         yield HintLine(id="handover-hint")
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         """Gather the lists."""
@@ -199,7 +217,10 @@ class HandoverScreen(GatheringScreen):
 
     def gathered(self, store: Store) -> HandoverGathered:
         """The lists, from the store."""
-        return HandoverGathered(casework.handover(store.incidents(), clock.now()))
+        seen = casework.screen_recused(store.incidents(), store.member)  # recused: stubs
+        now = clock.now()
+        late = overdue_stages(seen.values(), store.team_settings(), now)
+        return HandoverGathered(casework.handover(seen, now, late))
 
     def on_handover_gathered(self, message: HandoverGathered) -> None:
         """Draw the lists."""
@@ -214,7 +235,7 @@ class HandoverScreen(GatheringScreen):
         app = host(self)
         now = clock.now()
         hidden = partial(self._private_what, app.incidents) if app.privacy else None
-        acks = partial(self._ack, app.incidents, now, app.ack_target)
+        acks = partial(self._ack, app.incidents, now, app.team_settings)
         self.query_one("#handover", Static).update(
             handover_text(self.handover, now, app.team_name, hidden, acks, self._width()))
 
@@ -229,7 +250,7 @@ class HandoverScreen(GatheringScreen):
         self.draw()
 
     @staticmethod
-    def _ack(incidents: dict[str, Incident], now: datetime, target: timedelta,
+    def _ack(incidents: dict[str, Incident], now: datetime, target: Targets,
              item: dict[str, Any]) -> AckCell:
         return item_ack(item, incidents.get(item["id"]), now, target)
 

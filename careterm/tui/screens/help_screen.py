@@ -24,6 +24,7 @@ KEYS: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = (
         ("a", "acknowledge the selected report (asks how)"),
         ("!", "only unacknowledged reports (again: all)"),
         ("i", "only reports still to tell the reporter (again: all)"),
+        ("c", "only closed reports (again: the open ones)"),
         ("1 2 3 4", "only critical / high / medium / low (again: any)"),
         ("0", "any urgency"),
         ("/", "search what / who / where"),
@@ -38,6 +39,9 @@ KEYS: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = (
         ("ctrl+s", "save, from any field"),
         ("ctrl+u", "mark the focused answer unknown (again: clear)"),
         ("ctrl+d", "mark the focused answer declined (again: clear)"),
+        ("y n u …", "dropdowns take a one-letter answer; enter moves on"),
+        ("ctrl+r", "resume a kept draft (offered above a new report)"),
+        ("f2", "privacy mode: show the hidden names on this form"),
         ("esc", "leave (asks before discarding what was typed)"),
     )),
     ("Report", (
@@ -67,6 +71,10 @@ KEYS: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = (
         ("‼ unacked 31m", "past twice the target, or critical"),
         ("✓ acked", "acknowledged"),
         ("✉ inform", "resolution decided; the reporter is not told yet"),
+    )),
+    ("Shared folder", (
+        ("D", "folder doctor: why a laptop does not see another's notes"),
+        ("r", "(in the doctor) look again"),
     )),
 )
 

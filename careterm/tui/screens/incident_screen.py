@@ -10,7 +10,6 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Footer
 
 from careterm.actions import casework as casework_actions
 from careterm.actions import incidents
@@ -35,9 +34,11 @@ from careterm.tui.screens.casework_modals import (
     UnilateralForm,
 )
 from careterm.tui.screens.choice_modal import ChoiceModal
+from careterm.tui.screens.reason_modal import ReasonModal
 from careterm.tui.screens.text_modal import TextModal
 from careterm.tui.widgets.hint_line import HintLine
 from careterm.tui.widgets.incident_detail import IncidentDetail
+from careterm.tui.widgets.key_footer import KeyFooter
 from careterm.views.privacy import NameMask
 
 _CASEWORK = Binding.Group("casework", compact=True)
@@ -104,7 +105,7 @@ class IncidentScreen(Screen[None]):
             yield IncidentDetail(id="incident")
         yield HintLine(id="incident-hint")
         # Compact, without the palette key (ctrl+p still works): the keys fit 80 columns.
-        yield Footer(compact=True, show_command_palette=False)
+        yield KeyFooter(compact=True, show_command_palette=False)
 
     def on_mount(self) -> None:
         """Draw the record."""
@@ -138,7 +139,7 @@ class IncidentScreen(Screen[None]):
                 Text(f"{self.incident_id}: not in this store (yet)", style="bold"))
             return
         member = self.member
-        self.query_one(IncidentDetail).show(incident, clock.now(), host(self).ack_target,
+        self.query_one(IncidentDetail).show(incident, clock.now(), host(self).team_settings,
                                             private=self.private, member=member)
         if not self._opened:
             # On opening only: the warning block at the top stays for as long as it applies.
@@ -235,12 +236,15 @@ class IncidentScreen(Screen[None]):
         moves = status_moves(incident)
         refused = {m.status: m.refused for m in moves if m.refused is not None}
         off_board = {m.status for m in moves if m.off_board}
+        needs_reason = {m.status for m in moves if m.needs_reason}
         note = "greyed: not allowed from here (the reason follows)" if refused else ""
 
         def chosen(value: str | None) -> None:
             if not value or value == incident.status:
                 return
-            if value in off_board:
+            if value in needs_reason:
+                self._ask_reason(value)
+            elif value in off_board:
                 self._confirm_off_board(value)
             else:
                 self._act(f"status {value}", incidents.change_status, value)
@@ -249,6 +253,29 @@ class IncidentScreen(Screen[None]):
                                          [(m.status, m.label) for m in moves],
                                          current=incident.status, note=note,
                                          refused=refused), chosen)
+
+    def _ask_reason(self, status: str) -> None:
+        """Closing with no resolution told to the reporter: the question says what is
+        missing and asks why (recorded in the timeline); escape keeps the report."""
+        incident = self.incident
+        if incident is None:
+            return
+        inc_id = self.incident_id
+        gaps = closing_gaps(incident)
+
+        def chosen(reason: str | None) -> None:
+            if reason:
+                self._act(f"status {status} · off the board (c on the board shows closed "
+                          "reports)", _change_status_with_reason, status, reason)
+            else:
+                self.hint(f"{inc_id}: not closed; it stays on the board")
+
+        self.app.push_screen(ReasonModal(
+            f"Close {inc_id} ({incident.urgency})? It leaves the board.",
+            warning="⚠ " + "; ".join(gaps) + ". Closing needs a reason:",
+            placeholder="e.g. a duplicate of another report, withdrawn, cannot be reached",
+            hint="enter closes it with this reason (recorded in the timeline) · esc keeps it"),
+            chosen)
 
     def _confirm_off_board(self, status: str) -> None:
         """Ask before a move that takes the report off the board: what the record is
@@ -308,6 +335,12 @@ class IncidentScreen(Screen[None]):
     def action_back(self) -> None:
         """Back to the board."""
         self.dismiss()
+
+
+def _change_status_with_reason(store: Store, incident_id: str, status: str,
+                               reason: str) -> bool:
+    """:func:`careterm.actions.incidents.change_status` with the reason asked for."""
+    return incidents.change_status(store, incident_id, status, reason=reason)
 
 
 def _set_urgency(store: Store, incident_id: str, urgency: str) -> list[str]:

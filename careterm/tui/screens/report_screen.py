@@ -12,7 +12,7 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
-from textual.widgets import Footer, Markdown, Static
+from textual.widgets import Markdown, Static
 
 from careterm.core import clock
 from careterm.store.store import Store
@@ -20,6 +20,7 @@ from careterm.tui.messages import ReportGathered
 from careterm.tui.screens.casework_commands import CaseworkCommands
 from careterm.tui.screens.gathering_screen import GatheringScreen
 from careterm.tui.widgets.hint_line import HintLine
+from careterm.tui.widgets.key_footer import KeyFooter
 from careterm.views.report import THRESHOLD, render_markdown, transparency_report
 
 PREVIEW_NOTE = (
@@ -62,7 +63,7 @@ class ReportScreen(GatheringScreen):
         with VerticalScroll(id="report-scroll"):
             yield Markdown("", id="report")
         yield HintLine(Text(PUBLISH_HINT, style="dim"), id="report-hint")
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         """Work out the report."""

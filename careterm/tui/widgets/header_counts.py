@@ -1,4 +1,5 @@
-"""The board's header: the title, ``N open · M unacknowledged · K critical`` and the filter.
+"""The board's header: the title, ``N open · M unacknowledged · K critical · J overdue``
+and the filter.
 
 Each line keeps what it was told and lays it out again for its width, so the
 parts that matter survive an 80- or 60-column desk laptop:
@@ -119,12 +120,15 @@ GUIDE_FORMS = (
 
 
 class HeaderCounts(Static):
-    """Counts of open, unacknowledged and critical reports (exactly the core's header)."""
+    """Counts of open, unacknowledged, critical and overdue reports (exactly the core's
+    header: ``· N overdue`` only when a report is past its stage's target)."""
 
-    def show(self, header: str, unacked: int, critical: int) -> None:
-        """Show ``header``; it turns loud when something waits for acknowledgement."""
+    def show(self, header: str, unacked: int, critical: int, overdue: int = 0) -> None:
+        """Show ``header``; it turns loud when something waits for acknowledgement or is
+        past its stage's target."""
         self.set_class(bool(unacked), "-waiting")
         self.set_class(bool(critical), "-critical")
+        self.set_class(bool(overdue), "-overdue")
         self.update(Text(header, style="bold", no_wrap=True, overflow="ellipsis"))
 
 

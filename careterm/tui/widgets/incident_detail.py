@@ -13,11 +13,21 @@ review's "who acted badly", the conversations, the warnings, the notes and the
 timeline, old values too) by the one mask of :mod:`careterm.views.privacy`,
 the same one the board and the handover use. The rest of the record stays,
 so the team can work.
+
+Notes are shown newest first, so one that arrives (typed on another laptop,
+brought by sync) lands at the head of the Notes section, not below the others.
+A note someone else wrote that arrived after the view was opened is marked
+"● new" (the symbol and the word, not colour alone), and a line near the top of
+the view says how many arrived and from whom, so nobody has to scroll to notice.
+What counts as arrived: notes not in the report when :class:`IncidentDetail`
+first showed it (the view's own ``o`` notes, by the member at this laptop, are
+not marked).
 """
 
 from __future__ import annotations
 
 import textwrap
+from collections.abc import Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -25,11 +35,13 @@ from rich.text import Text
 from textual.widgets import Static
 
 from careterm.core import casework, vocabulary
+from careterm.core.evidence import evidence_items, size_words
 from careterm.core.model import Incident
 from careterm.core.textsafe import visible
 from careterm.core.timeline import timeline_entries
 from careterm.core.vocabulary import SUPPORT_KINDS
 from careterm.core.whentext import describe_when
+from careterm.tui.protocol import Host, host
 from careterm.tui.widgets.board_table import ACK_STYLES, INFORM_STYLE, URGENCY_STYLES
 from careterm.views.board import ack_cell, age_cell
 from careterm.views.detail import FieldRow, field_rows
@@ -40,6 +52,13 @@ LABEL_WIDTH = 16
 
 WARNING_STYLE = "bold black on #ffb000"
 """Standing warnings: colour, and the ⚠ symbol and words."""
+
+
+NEW_NOTE = "● new"
+"""The mark of a note that arrived while the view was open."""
+
+
+NEW_NOTE_STYLE = "bold reverse"
 
 
 CASEWORK_KEYS = (("c", "category"), ("x", "conflict"), ("t", "conversation"),
@@ -129,11 +148,14 @@ def _value(row: FieldRow, width: int | None, private: bool, redact: NameMask) ->
     if not row.value:
         return Text("—", style="dim")
     if row.name == "when_text":
-        text = Text(visible(row.value))
-        text.append(f"  ({row.understood})" if row.understood else "  (kept as text)",
-                    style="dim")
-        return text
-    if private and row.name in PRIVATE_FIELDS:
+        # One wording with ``careterm show``: the time it was understood as, relative
+        # first within the hour and absolute first after (FieldRow.reading), then the words
+        # as typed (relative to the capture, not to now).
+        typed = visible(redact(row.value), one_line=True)
+        if not row.reading:
+            return Text(_indented(f"{typed}  (time not understood; kept as typed)", width))
+        return Text(_indented(f'{row.reading} · typed as "{typed}"', width))
+    if private and row.name in (*PRIVATE_FIELDS, "relayed_by"):
         return Text(private_value(row.name, row.value), style="italic")
     return Text(_indented(visible(redact(_capped(row.value))), width))
 
@@ -297,13 +319,33 @@ def _casework(w: _Writer, incident: Incident, now: datetime) -> None:
     out.append("\n")
 
 
+def _evidence(w: _Writer, incident: Incident, now: datetime) -> None:
+    """Evidence, listed (the files are never opened here: ``careterm evidence`` saves a
+    copy). File names are the sender's text: redacted and shown literally."""
+    items = evidence_items(incident)
+    if not items:
+        return
+    w.out.append(f"Evidence ({len(items)})", style="bold underline")
+    w.out.append("  careterm evidence ID N --save PATH writes a copy\n", style="dim")
+    for item in items:
+        note = f" · {w.user(item.note, one_line=True)}" if item.note else ""
+        w.block(f"{w.user(item.name, one_line=True)} ({size_words(item.size)}, "
+                f"{visible(item.type, one_line=True)}) · {_stamp(item.at, now)} · "
+                f"{visible(item.by, one_line=True)}{note}", 2, bullet=f"{item.number}. ")
+    w.out.append("\n")
+
+
 def incident_text(incident: Incident, now: datetime, target: timedelta,
                   width: int | None = None, *, private: bool = False,
-                  member: str | None = None) -> Text:
+                  member: str | None = None,
+                  others: Mapping[str, Incident] | None = None,
+                  new_notes: frozenset[str] = frozenset()) -> Text:
     """The whole incident as one Text for a scrolling view ``width`` cells wide.
 
     ``private``: privacy mode (names as initials, contacts as bullets).
     ``member``: the member looking at it (warned about their own declared conflict).
+    ``new_notes``: the change ids of notes that arrived since the view was opened
+    (marked, and counted near the top).
     """
     redact = NameMask.for_incident(incident) if private else NameMask.none()
     out = Text()
@@ -321,11 +363,20 @@ def incident_text(incident: Incident, now: datetime, target: timedelta,
         via = f" ({incident.acknowledged_via})" if incident.acknowledged_via else ""
         taken += (f" · acknowledged by {visible(incident.acknowledged_by or '?')} at "
                   f"{_stamp(incident.acknowledged_at, now)}{via}")
-    out.append(taken + "\n\n", style="dim")
+    out.append(taken + "\n", style="dim")
+    arrived = [note for note in incident.notes if note.cid in new_notes]
+    if arrived:
+        authors = ", ".join(dict.fromkeys(visible(n.author or "?", one_line=True)
+                                          for n in arrived))
+        count = len(arrived)
+        out.append(f" {NEW_NOTE} ", style=NEW_NOTE_STYLE)
+        out.append(f" {count} new note{'' if count == 1 else 's'} from {authors} since "
+                   "you opened this · under Notes, newest first\n", style="bold")
+    out.append("\n")
 
     _warnings(w, incident, member)
 
-    rows = field_rows(incident, now)
+    rows = field_rows(incident, now, others)  # others: the "related reports" row
     for row in rows:
         w.label(row.label)
         out.append_text(_value(row, w.value_width, private, redact))
@@ -340,12 +391,18 @@ def incident_text(incident: Incident, now: datetime, target: timedelta,
     out.append("\n\n")
 
     _casework(w, incident, now)
+    _evidence(w, incident, now)
 
-    out.append(f"Notes ({len(incident.notes)})\n", style="bold underline")
+    out.append(f"Notes ({len(incident.notes)})", style="bold underline")
+    out.append("  newest first\n" if len(incident.notes) > 1 else "\n", style="dim")
     if not incident.notes:
         out.append("  none yet · o adds one\n", style="dim")
-    for note in incident.notes:
-        out.append(f"  {_stamp(note.at, now)} · {visible(note.author)}\n", style="dim")
+    for note in reversed(incident.notes):
+        out.append("  ")
+        if note.cid in new_notes:
+            out.append(NEW_NOTE, style=NEW_NOTE_STYLE)
+            out.append(" ")
+        out.append(f"{_stamp(note.at, now)} · {visible(note.author)}\n", style="dim")
         for line in w.user(note.text).splitlines() or [""]:
             out.append(f"    {line}\n")
     out.append("\n")
@@ -366,13 +423,26 @@ class IncidentDetail(Static):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._shown: tuple[Any, ...] | None = None
+        self._opened_with: tuple[str, frozenset[str]] | None = None
+        """The report first shown and the notes it had then (what arrives is marked)."""
+
+    def new_notes(self, incident: Incident, member: str | None) -> frozenset[str]:
+        """The notes of ``incident`` someone else wrote since it was first shown here."""
+        if self._opened_with is None or self._opened_with[0] != incident.id:
+            self._opened_with = (incident.id, frozenset(n.cid for n in incident.notes))
+        seen = self._opened_with[1]
+        return frozenset(n.cid for n in incident.notes
+                         if n.cid not in seen and (member is None or n.author != member))
 
     def show(self, incident: Incident, now: datetime, target: timedelta, *,
              private: bool = False, member: str | None = None) -> None:
         """Render ``incident`` as of ``now``."""
         self._shown = (incident, now, target, private, member)
+        # The app's reports (recused ones already stubs) for "also named in N other reports".
+        others = host(self).incidents if isinstance(self.app, Host) else None
         self.update(incident_text(incident, now, target, self.size.width or None,
-                                  private=private, member=member))
+                                  private=private, member=member, others=others,
+                                  new_notes=self.new_notes(incident, member)))
 
     def on_resize(self) -> None:
         """Wrap again when the width changes (a scrollbar appearing narrows the view)."""
