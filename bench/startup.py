@@ -168,7 +168,7 @@ def main() -> int:
         home_10k, key_10k = make_home(folder, 10_000)
         probe = Store.open_with_key(home_2k, key_2k)
         rows = [row.cells() for row in board_rows(probe.incidents().values(), clock.now(),
-                                                  probe.ack_target())]
+                                                  probe.team_settings())]
         probe.close()
         expected = len(rows)
 

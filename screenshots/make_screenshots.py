@@ -28,8 +28,9 @@ from rich.text import Text
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from careterm.actions import aliases, demo, erase, incidents
 from careterm.actions import casework as casework_actions
-from careterm.actions import demo, incidents
+from careterm.actions import settings as settings_actions
 from careterm.core import clock
 from careterm.store.store import Store
 from careterm.tui.app import CaretermApp
@@ -43,7 +44,15 @@ def demo_store() -> Store:
     """The fictional dozen, on a fixed device tag."""
     store = Store.in_memory(member="Ada Example", team="Example Con CARE", tag="7K")
     demo.seed_demo(store, 12, seed=2026, members=demo.DEMO_MEMBERS)
+    # Owners for the board's owner column and the handover's groups (fixed: the same each run).
+    for inc_id, member in OWNERS.items():
+        casework_actions.assign(store, inc_id, member)
     return store
+
+
+OWNERS = {"7K000C": "Ada Example", "7K0005": "Bo Sample", "7K0004": "Ada Example",
+          "7K0003": "Cy Placeholder"}
+"""Who owns which demo report in the pictures (the others: nobody)."""
 
 
 CASEWORK_ID = "7K0006"
@@ -87,8 +96,50 @@ def named_store() -> Store:
     return store
 
 
+PSEUDONYM = "Person A"
+"""The team's pseudonym for Jordan Fakename in the named report (``careterm alias``)."""
+
+
+def aliased_store() -> Store:
+    """The named report, with a pseudonym for the person it is about."""
+    store = named_store()
+    [inc_id] = [i.id for i in store.incidents().values() if i.what == NAMED_WHAT]
+    aliases.give_alias(store, inc_id, "Jordan Fakename", PSEUDONYM)
+    return store
+
+
+ERASED_ID = "7K0006"
+"""The demo report erased in the ``erased`` scenes (the one the casework scenes use)."""
+
+
+def erased_store() -> Store:
+    """The fictional dozen and the casework report, then most of its personal fields
+    erased on request (the erasure also listed by the erasure status scene)."""
+    store = casework_store()
+    erase.erase(store, ERASED_ID, ("reporter", "contact", "who", "what", "notes",
+                                   "conversations", "review"), "the reporter asked")
+    return store
+
+
+def settings_store() -> Store:
+    """The fictional dozen, with the team's settings changed by two members."""
+    store = demo_store()
+    settings_actions.change_settings(store, {"ack": 10 * 60, "event_start": "2026-11-23",
+                                             "event_end": "2026-11-27"})
+    bo = Store.in_memory(member="Bo Sample", team="Example Con CARE", tag="8B")
+    settings_actions.change_settings(bo, {"inform": 12 * 3600})
+    store.add_foreign(list(bo.team_record().changes))
+    return store
+
+
 def scene_app(scene: str, home: Path | None = None) -> CaretermApp:
     """The app for ``scene`` (``home`` is needed for the unlock scene)."""
+    if scene == "privacy-alias":
+        return CaretermApp(store=aliased_store(), cursor_blink=False)
+    if scene in ("erased", "erasure-status"):
+        return CaretermApp(store=erased_store(), cursor_blink=False)
+    if scene.startswith("settings"):
+        return CaretermApp(store=settings_store(), cursor_blink=False)
     if scene in ("casework", "privacy"):
         return CaretermApp(store=casework_store(), cursor_blink=False)
     if scene.startswith("privacy-"):
@@ -191,6 +242,45 @@ async def _privacy_report(pilot: Any) -> None:
     await _settle(pilot)
 
 
+async def _privacy_alias(pilot: Any) -> None:
+    # The named report in privacy mode: the person with a pseudonym shows by it.
+    await _privacy_on(pilot)
+    [named] = [i.id for i in pilot.app.incidents.values() if i.what == NAMED_WHAT]
+    pilot.app.open_incident(named)
+    await _settle(pilot)
+
+
+async def _erased(pilot: Any) -> None:
+    # An erased report: [erased] in place of each erased field, the timeline says why.
+    await _settle(pilot)
+    pilot.app.open_incident(ERASED_ID)
+    await _settle(pilot)
+
+
+async def _erasure_status(pilot: Any) -> None:
+    # "Erasure status" from the command palette (the same as careterm erase --status).
+    await _settle(pilot)
+    pilot.app.action_erasure_status()
+    await _settle(pilot)
+
+
+async def _settings(pilot: Any) -> None:
+    # S: the team's settings, who changed each last.
+    await _settle(pilot)
+    await pilot.press("S")
+    await _settle(pilot)
+
+
+async def _settings_refused(pilot: Any) -> None:
+    # A value careterm settings would refuse: one line in the dialog, nothing written.
+    await _settings(pilot)
+    await pilot.press("enter")
+    await _settle(pilot)
+    pilot.app.screen.query_one("#text").value = "5x"
+    await pilot.press("enter")
+    await _settle(pilot)
+
+
 async def _lock(pilot: Any) -> None:
     # Locked from the board (ctrl+l): the dialog sits centred, nothing of a report shows.
     await _settle(pilot)
@@ -215,6 +305,8 @@ SCENES: dict[str, Callable[[Any], Awaitable[None]]] = {
     "unlock": _unlock, "casework": _casework, "privacy": _privacy, "handover": _handover,
     "report": _report, "privacy-board": _privacy_board, "privacy-incident": _privacy_incident,
     "privacy-handover": _privacy_handover, "privacy-report": _privacy_report, "lock": _lock,
+    "privacy-alias": _privacy_alias, "erased": _erased, "erasure-status": _erasure_status,
+    "settings": _settings, "settings-refused": _settings_refused,
 }
 """Scene name → what to do before the picture is taken."""
 SIZES = ((80, 24), (120, 36), (60, 20))

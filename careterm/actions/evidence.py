@@ -26,7 +26,7 @@ import stat
 from pathlib import Path, PurePath
 from typing import Any
 
-from careterm.core.evidence import EVIDENCE_LIMIT_MB, EvidenceItem, evidence_items
+from careterm.core.evidence import EvidenceItem, evidence_items
 from careterm.core.validate import clean_text
 from careterm.errors import InvalidInput
 from careterm.store import evidence as files
@@ -38,12 +38,7 @@ OUTSIDE_WARNING = ("this copy is not encrypted: it now lives outside careterm's 
 
 def limit_bytes(store: Store) -> int:
     """The team's size limit for one evidence file, in bytes."""
-    value = store.settings().get("evidence_limit_mb", EVIDENCE_LIMIT_MB)
-    try:
-        megabytes = float(value)
-    except (TypeError, ValueError):
-        megabytes = EVIDENCE_LIMIT_MB
-    return int(max(megabytes, 0.001) * 1024 * 1024)
+    return store.team_settings().evidence_limit_mb * 1024 * 1024
 
 
 def safe_name(name: str) -> str:

@@ -155,13 +155,15 @@ def capture_many(store: Store, rows: list[PreparedCapture]) -> list[str]:
 
 
 def update(store: Store, incident_id: str, *, marks: dict[str, str] | None = None,
-           **fields: Any) -> list[str]:
+           reason: str | None = None, **fields: Any) -> list[str]:
     """Change fields of an incident; return the names that really changed.
 
     Setting ongoing to yes raises the urgency to at least high unless an
-    urgency is given in the same update.
+    urgency is given in the same update. ``reason``: why a status given here closes
+    the report without a resolution told to the reporter (as :func:`change_status`).
     """
     changed: list[str] = []
+    why = clean_text(reason, "reason")
     if "what" in fields and not clean_text(fields["what"], "what"):
         raise InvalidInput("what: cannot be emptied (it is the one required answer)")
 
@@ -175,9 +177,11 @@ def update(store: Store, incident_id: str, *, marks: dict[str, str] | None = Non
         if "status" in data and data["status"] is None:
             del data["status"]
         if data.get("status") not in (None, incident.status):
-            check_status_move(incident, data["status"])
+            check_status_move(incident, data["status"], why)
         current = current_values(incident)
         data = {k: v for k, v in data.items() if current.get(k) != v}
+        if why and "status" in data:
+            data["status_reason"] = why
         if data:
             maker.add(incident.id, "set", data)
             changed.extend(k for k in data if k != "when")

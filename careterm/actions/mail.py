@@ -12,7 +12,7 @@ What a message becomes:
 
 * a **new report**: source ``email``, reporter and contact from the sender,
   when from ``Date``, what from the subject and body, urgency ``medium``
-  (the team's ``mail_urgency`` setting, when set), unacknowledged so it
+  (the team's ``mail_urgency`` setting, synced like the stage targets), unacknowledged so it
   escalates like any other; the raw message, attachments included, is kept
   encrypted as the report's first piece of evidence
   (:mod:`careterm.actions.evidence`);
@@ -187,7 +187,7 @@ def import_mail(store: Store, paths: list[Path], *, limit: int = MAX_MESSAGE_BYT
     """Import every message found at ``paths`` (see the module notes)."""
     result = MailResult()
     known = imported_ids(store.incidents())
-    chosen_urgency = urgency or str(store.settings().get("mail_urgency") or "medium")
+    chosen_urgency = urgency or store.team_settings().mail_urgency
     for path in paths:
         for where, raw in messages(path, limit):
             if isinstance(raw, InvalidInput):

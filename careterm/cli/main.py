@@ -45,12 +45,14 @@ from careterm.cli.commands import (
     assign,
     casework,
     doctor,
+    erase,
     evidence,
     records,
     related,
     reports,
     settings,
     station,
+    summary,
     team,
 )
 from careterm.cli.output import notice
@@ -66,13 +68,14 @@ COMMANDS: dict[str, Command] = {cmd.name: cmd for cmd in (
     reports.cmd_status,
     casework.cmd_categorize, casework.cmd_review, casework.cmd_resolve, casework.cmd_conflict,
     casework.cmd_conversation, casework.cmd_inform, casework.cmd_support,
-    casework.cmd_unilateral, casework.cmd_statement, assign.cmd_assign,
+    casework.cmd_unilateral, casework.cmd_statement, summary.cmd_summary, assign.cmd_assign,
     related.cmd_related, related.cmd_link,
     evidence.cmd_mail, evidence.cmd_attach, evidence.cmd_evidence,
-    records.cmd_export, records.cmd_report,
+    records.cmd_export, records.cmd_alias, records.cmd_open_export, records.cmd_report,
     settings.cmd_settings,
     team.cmd_passphrase,
     records.cmd_backup, records.cmd_restore,
+    erase.cmd_erase, erase.cmd_retention,
     team.cmd_devices, team.cmd_revoke,
     station.cmd_station,
     app.cmd_demo,
@@ -80,7 +83,8 @@ COMMANDS: dict[str, Command] = {cmd.name: cmd for cmd in (
 """Every subcommand by name, in the order they are listed in ``--help``."""
 
 
-PATH_DESTS = frozenset({"home", "shared", "file", "paths", "save"})
+PATH_DESTS = frozenset({"home", "shared", "file", "paths", "save", "destination", "key_file",
+                        "new_key"})
 """Arguments that are file names: any bytes the file system allows are fine there."""
 
 

@@ -31,11 +31,11 @@ from pathlib import Path
 from careterm.core.casework import screen_recused
 from careterm.core.model import Incident
 from careterm.core.textsafe import has_invalid_utf8
-from careterm.errors import CaretermError, InvalidInput, NoStore
+from careterm.errors import InvalidInput, NoStore
 from careterm.store import station
 from careterm.store.store import Store, default_home, has_store
 from careterm.team import keys
-from careterm.team.devices import team_devices
+from careterm.team.members import known_members
 
 PASSPHRASE_ENV = "CARETERM_PASSPHRASE"
 """Environment variable the passphrase is read from (else a prompt without echo)."""
@@ -145,18 +145,10 @@ class Session:
     def known_members(self) -> list[str]:
         """The team's members as this laptop knows them: its own member, the members of
         the laptops registered in the shared folder (not removed ones) and everyone who
-        recorded a change. Names typed for ``--members`` and the like are checked
-        against these (a warning, never a refusal)."""
-        store = self.store()
-        names = [store.member]
-        try:
-            names += [d.member for d in team_devices(store)
-                      if d.removal is None and not d.refused]
-        except (CaretermError, OSError):
-            pass  # no shared folder (yet), or out of reach: what this laptop saw will do
-        for incident in store.incidents().values():
-            names += [c.get("by", "") for c in incident.changes]
-        return sorted({n for n in names if n}, key=str.casefold)
+        recorded a change (:func:`careterm.team.members.known_members`). Names typed for
+        ``--members`` and the like are checked against these (a warning, never a
+        refusal)."""
+        return known_members(self.store())  # the app's dialogs gather them the same way
 
     def adopt(self, store: Store) -> None:
         """Use a store this command created (closed at the end like an opened one)."""

@@ -25,7 +25,7 @@ from collections.abc import Iterable, Mapping
 from datetime import datetime
 from typing import Any
 
-from careterm.core import clock
+from careterm.core import clock, summaries
 from careterm.core.model import Entry, Incident
 from careterm.core.triage import board_header, board_order, format_age, waiting_for
 from careterm.core.validate import choice_name, clean_text, required_text, same_person_key
@@ -207,7 +207,8 @@ def recused_stub(incident: Incident) -> Incident:
     when it was captured and acknowledged, and ``recused=True``; nothing else."""
     return Incident(id=incident.id, urgency=incident.urgency, status=incident.status,
                     created_at=incident.created_at,
-                    acknowledged_at=incident.acknowledged_at, recused=True)
+                    acknowledged_at=incident.acknowledged_at, recused=True,
+                    stub_version=incident.version)
 
 
 def screen_recused(incidents: dict[str, Incident], member: str | None
@@ -515,9 +516,27 @@ def statement(incident: Incident) -> dict[str, Any] | None:
             "by": last.by, "at": _iso(last.at)}
 
 
+def aliases(incident: Incident) -> list[tuple[str, str]]:
+    """The team's pseudonyms for people in the report (``alias`` entries, issue 15):
+    ``[(name, pseudonym)]``, the latest one given for each name (names compared as
+    :func:`same_person_key`), in the order the names were first given. The real name
+    stays in the record; privacy mode, the handover and pseudonymised exports show the
+    pseudonym in its place (:mod:`careterm.views.privacy`)."""
+    latest: dict[str, tuple[str, str]] = {}
+    for entry in _entries(incident, "alias"):
+        name, pseudonym = entry.data.get("name"), entry.data.get("pseudonym")
+        if isinstance(name, str) and isinstance(pseudonym, str) and name.strip() \
+                and pseudonym.strip():
+            key = same_person_key(name)
+            latest[key] = (latest.get(key, (name, ""))[0], pseudonym)
+    return list(latest.values())
+
+
 def describe_entry(op: str, data: dict[str, Any]) -> str:
     """One line for a timeline saying what a casework entry recorded (user text raw:
-    the caller makes it visible)."""
+    the caller makes it visible). An ``alias`` is told without the name it hides."""
+    if op == "alias":
+        return f"pseudonym given to a person: shown as {data.get('pseudonym', '')}"
     if op == "conflict":
         if data.get("decision"):
             label = CONFLICT_DECISION_LABELS.get(data["decision"], str(data["decision"]))
@@ -545,6 +564,8 @@ def describe_entry(op: str, data: dict[str, Any]) -> str:
                 + (f"; forced, out of order: {data['forced']}" if data.get("forced") else ""))
     if op == "link":
         return f"linked to report {data.get('other', '')} (the same person)"
+    if op == summaries.APPROVAL_OP:
+        return summaries.describe_approval(data)
     return op
 
 
@@ -561,6 +582,7 @@ def casework_dict(incident: Incident) -> dict[str, Any]:
         "informed": informed_records(incident),
         "needs_informing": needs_informing(incident),
         "statement": statement(incident),
+        "summary": summaries.summary(incident),
         "warnings": incident_warnings(incident),
         "review_meeting": review_meeting(incident),
         "resolution_members": resolution_members(incident),

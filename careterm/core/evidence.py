@@ -16,9 +16,6 @@ from datetime import datetime
 
 from careterm.core.model import Incident
 
-EVIDENCE_LIMIT_MB = 20
-"""Largest file kept as evidence unless the team changes it."""
-
 
 @dataclass(frozen=True)
 class EvidenceItem:

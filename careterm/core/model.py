@@ -15,6 +15,9 @@ same set of changes gives the same incident on every laptop, in any order:
 * ``note`` (and the other list ops named in :data:`LIST_OPS`): only ever
   added; two people writing notes never overwrite each other.
 * ``ack``: the earliest acknowledgement is kept; once given it stays given.
+* ``erase``: the values of the fields it names are scrubbed from every change of
+  the report it covers, whenever that change arrives (:mod:`careterm.core.erasure`);
+  ``erase`` and ``erased`` are kept as add-only entries for the timeline.
 
 Changes to the reserved record :data:`~careterm.core.vocabulary.TEAM_RECORD`
 (``"~team"``: the team's settings) fold the same way (``set``, last writer
@@ -36,6 +39,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from careterm.core.erasure import ERASE_OP, ERASED_OP, Erasures
 from careterm.core.vocabulary import LIST_OPS, OPTIONAL_FIELDS, TEAM_RECORD
 
 
@@ -111,6 +115,14 @@ class Incident:
     """True for the stub that stands in for a report this laptop's member is recused from
     (:func:`careterm.core.casework.screen_recused`): only id, status, urgency and the
     capture and acknowledgement times are kept."""
+    stub_version: int = 0
+    """A stub's :attr:`version`: the number of changes of the report it stands in for."""
+
+    @property
+    def version(self) -> int:
+        """Goes up with every change of the report (a recused stub, which keeps no
+        changes, still moves with its report): faces redraw what changed by it."""
+        return self.stub_version if self.recused else len(self.changes)
 
     @property
     def acknowledged(self) -> bool:
@@ -129,16 +141,7 @@ class Incident:
         Worked out from :attr:`changes` when asked, so folding thousands of
         reports does not build it for every one.
         """
-        result: dict[str, list[FieldValue]] = {}
-        for change in self.changes:
-            if change["op"] != "set":
-                continue
-            at = _parse_time(change.get("at"))
-            key = change_key(change)
-            for name, value in (change.get("data") or {}).items():
-                result.setdefault(name, []).append(
-                    FieldValue(value, change.get("by", ""), at, change["dev"], key))
-        return result
+        return set_history(self.changes)
 
     def missing(self) -> dict[str, str]:
         """Capture fields with no answer: field → ``empty`` (not asked, or cleared),
@@ -159,6 +162,21 @@ _SET_ATTRIBUTES = frozenset({
     "what", "who", "when_text", "where", "ongoing", "contact", "reporter", "source",
     "urgency", "status", "created_by",
 })
+
+
+def set_history(changes: list[dict[str, Any]]) -> dict[str, list[FieldValue]]:
+    """Every value each field has held in the ``set`` changes of ``changes`` (in the order
+    given: the last one is current)."""
+    result: dict[str, list[FieldValue]] = {}
+    for change in changes:
+        if change["op"] != "set":
+            continue
+        at = _parse_time(change.get("at"))
+        key = change_key(change)
+        for name, value in (change.get("data") or {}).items():
+            result.setdefault(name, []).append(
+                FieldValue(value, change.get("by", ""), at, change["dev"], key))
+    return result
 
 
 def _parse_time(value: str | None) -> datetime | None:
@@ -192,16 +210,7 @@ class TeamRecord:
     @property
     def history(self) -> dict[str, list[FieldValue]]:
         """Every value each setting has held, in change order (the last one is current)."""
-        result: dict[str, list[FieldValue]] = {}
-        for change in sorted(self.changes, key=change_key):
-            if change["op"] != "set":
-                continue
-            at = _parse_time(change.get("at"))
-            key = change_key(change)
-            for name, value in (change.get("data") or {}).items():
-                result.setdefault(name, []).append(
-                    FieldValue(value, change.get("by", ""), at, change["dev"], key))
-        return result
+        return set_history(sorted(self.changes, key=change_key))
 
 
 class Fold:
@@ -218,11 +227,15 @@ class Fold:
         self._ack_key: dict[str, tuple[str, str, str]] = {}
         self.team = TeamRecord()
         """The team's settings record (never one of :attr:`incidents`)."""
+        self.erasures = Erasures()
+        """The erasures folded so far (:mod:`careterm.core.erasure`): a change they cover
+        is folded scrubbed, whenever it arrives, so no value erased comes back."""
 
     def apply(self, changes: list[dict[str, Any]] | Any) -> set[str]:
         """Apply changes; return the ids of incidents that changed (the team record is
         none: :attr:`TeamRecord.version` says when it did)."""
         touched: set[str] = set()
+        rescrub: set[str] = set()
         for change in changes:
             cid = change["cid"]
             if cid in self.seen:
@@ -231,11 +244,31 @@ class Fold:
             if change["inc"] == TEAM_RECORD:
                 self.team.apply(change)
                 continue
+            if change["op"] in (ERASE_OP, ERASED_OP) and (
+                    self.erasures.learn(change) is not None):
+                rescrub.add(change["inc"])
+            if self.erasures and change["inc"] in self.erasures.by_incident:
+                change = self.erasures.scrub(change)
             self._apply_one(change)
             touched.add(change["inc"])
+        for inc_id in rescrub:
+            self._rescrub(self.incidents[inc_id])
         for inc_id in touched:
             self._materialise(self.incidents[inc_id])
         return touched
+
+    def _rescrub(self, incident: Incident) -> None:
+        """Fold ``incident`` again from its changes scrubbed by the erasures known now."""
+        scrubbed = [self.erasures.scrub(change) for change in incident.changes]
+        if all(new is old for new, old in zip(scrubbed, incident.changes, strict=True)):
+            return
+        self._winners.pop(incident.id, None)
+        self._ack_key.pop(incident.id, None)
+        incident.acknowledged_at = incident.acknowledged_by = incident.acknowledged_via = None
+        incident.entries = {}
+        incident.changes = []
+        for change in scrubbed:
+            self._apply_one(change)
 
     def _apply_one(self, change: dict[str, Any]) -> None:
         inc_id = change["inc"]

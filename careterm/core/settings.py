@@ -26,11 +26,13 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
+from careterm.core.vocabulary import URGENCIES
 from careterm.errors import InvalidInput
 
 DURATION_KEYS = ("ack", "review", "needs_info", "inform")
 """Settings that are a stage's target time, in the workflow's order."""
-SETTING_KEYS = (*DURATION_KEYS, "event_start", "event_end", "critical_alert")
+SETTING_KEYS = (*DURATION_KEYS, "event_start", "event_end", "critical_alert", "retention",
+                "evidence_limit_mb", "mail_urgency")
 """Every key of the team record's ``set`` changes, in display order."""
 SETTING_LABELS = {
     "ack": "acknowledge within",
@@ -40,10 +42,14 @@ SETTING_LABELS = {
     "event_start": "event starts",
     "event_end": "event ends",
     "critical_alert": "alert for a new critical report",
+    "retention": "erase closed reports' personal fields this long after the event",
+    "evidence_limit_mb": "largest evidence file",
+    "mail_urgency": "urgency of a report that arrives by e-mail",
 }
 DEFAULTS: dict[str, Any] = {
     "ack": 15 * 60, "review": 12 * 3600, "needs_info": 6 * 3600, "inform": 24 * 3600,
-    "event_start": None, "event_end": None, "critical_alert": True,
+    "event_start": None, "event_end": None, "critical_alert": True, "retention": None,
+    "evidence_limit_mb": 20, "mail_urgency": "medium",
 }
 """Stored form of every setting's default."""
 
@@ -121,6 +127,13 @@ class TeamSettings:
     event_end: date | None = None
     critical_alert: bool = True
     """A new critical report raises a toast and the terminal's bell in the app."""
+    retention: timedelta | None = None
+    """Closed reports' personal fields are due for erasure this long after the event's
+    last day (``careterm retention --apply``, :mod:`careterm.actions.erase`)."""
+    evidence_limit_mb: int = 20
+    """The largest file kept as evidence, in MB (:mod:`careterm.actions.evidence`)."""
+    mail_urgency: str = "medium"
+    """The urgency of a report made from an e-mail (:mod:`careterm.actions.mail`)."""
 
     @classmethod
     def from_values(cls, values: dict[str, Any]) -> TeamSettings:
@@ -139,6 +152,14 @@ class TeamSettings:
                     pass
         if type(values.get("critical_alert")) is bool:
             kwargs["critical_alert"] = values["critical_alert"]
+        retention = values.get("retention")
+        if type(retention) is int and 0 < retention <= MAX_RETENTION.total_seconds():
+            kwargs["retention"] = timedelta(seconds=retention)
+        limit = values.get("evidence_limit_mb")
+        if type(limit) is int and 0 < limit <= MAX_EVIDENCE_MB:
+            kwargs["evidence_limit_mb"] = limit
+        if values.get("mail_urgency") in URGENCIES:
+            kwargs["mail_urgency"] = values["mail_urgency"]
         return cls(**kwargs)
 
     def values(self) -> dict[str, Any]:
@@ -148,6 +169,9 @@ class TeamSettings:
             "event_start": self.event_start.isoformat() if self.event_start else None,
             "event_end": self.event_end.isoformat() if self.event_end else None,
             "critical_alert": self.critical_alert,
+            "retention": int(self.retention.total_seconds()) if self.retention else None,
+            "evidence_limit_mb": self.evidence_limit_mb,
+            "mail_urgency": self.mail_urgency,
         }
 
     def target(self, key: str) -> timedelta:
@@ -164,13 +188,20 @@ def describe_setting(key: str, value: Any) -> str:
         return format_duration(TeamSettings().target(key))
     if key == "critical_alert":
         return "off" if value is False else "on"
+    if key == "retention":
+        return format_duration(timedelta(seconds=value)) if type(value) is int else "not set"
+    if key == "evidence_limit_mb":
+        return f"{value if type(value) is int else TeamSettings().evidence_limit_mb} MB"
+    if key == "mail_urgency":
+        return str(value or TeamSettings().mail_urgency)
     return str(value) if value else "not set"
 
 
 def parse_changes(*, ack: str | None = None, review: str | None = None,
                   needs_info: str | None = None, inform: str | None = None,
-                  event: str | None = None, critical_alert: str | None = None
-                  ) -> dict[str, Any]:
+                  event: str | None = None, critical_alert: str | None = None,
+                  retention: str | None = None, evidence_limit: str | None = None,
+                  mail_urgency: str | None = None) -> dict[str, Any]:
     """The stored values for what was typed (only the settings given); raises on the
     first bad value, so nothing is written when any is wrong."""
     changes: dict[str, Any] = {}
@@ -185,4 +216,42 @@ def parse_changes(*, ack: str | None = None, review: str | None = None,
         changes["event_end"] = end.isoformat() if end else None
     if critical_alert is not None:
         changes["critical_alert"] = parse_switch(critical_alert, "--critical-alert")
+    if retention is not None:
+        changes["retention"] = parse_retention(retention)
+    if evidence_limit is not None:
+        changes["evidence_limit_mb"] = parse_megabytes(evidence_limit)
+    if mail_urgency is not None:
+        word = mail_urgency.strip().lower()
+        if word not in URGENCIES:
+            raise InvalidInput(f"--mail-urgency: {mail_urgency!r} is not one of "
+                               f"{', '.join(URGENCIES)}")
+        changes["mail_urgency"] = word
     return changes
+
+
+MAX_EVIDENCE_MB = 200
+"""The largest evidence limit accepted (the shared folder carries every file)."""
+
+
+def parse_megabytes(text: str) -> int:
+    """``20`` or ``20MB`` → 20 (whole megabytes, 1 to :data:`MAX_EVIDENCE_MB`)."""
+    match = re.fullmatch(r"(\d{1,4})\s*(mb|m)?", (text or "").strip().lower())
+    if not match or not 0 < int(match.group(1)) <= MAX_EVIDENCE_MB:
+        raise InvalidInput(f"--evidence-limit: {text!r} is not a size like 20MB (1 to "
+                           f"{MAX_EVIDENCE_MB} MB)")
+    return int(match.group(1))
+
+
+MAX_RETENTION = timedelta(days=3650)
+
+
+def parse_retention(text: str) -> int | None:
+    """``90d`` (days; ``none`` clears) → seconds, or ``None``."""
+    cleaned = (text or "").strip().lower()
+    if cleaned in ("none", "off", "-"):
+        return None
+    match = re.fullmatch(r"(\d{1,4})d", cleaned)
+    if not match or not 0 < int(match.group(1)) <= MAX_RETENTION.days:
+        raise InvalidInput(f"--retention: {text!r} is not a number of days like 90d "
+                           "(at most 3650d; 'none' clears it)")
+    return int(match.group(1)) * 86400

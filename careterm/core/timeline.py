@@ -12,6 +12,7 @@ from datetime import datetime
 from typing import Any
 
 from careterm.core import casework, vocabulary
+from careterm.core.erasure import ERASE_OP, ERASED_OP, describe, read_erasure
 from careterm.core.model import Incident
 from careterm.core.vocabulary import FIELD_LABELS, SOURCE_LABELS
 
@@ -89,6 +90,11 @@ def timeline_entries(incident: Incident) -> list[dict[str, Any]]:
             made.append({"kind": "note", "text": str(data.get("text", ""))})
         elif op in vocabulary.ENTRY_OPS:
             made.append({"kind": op, "text": casework.describe_entry(op, data)})
+        elif op == ERASE_OP:
+            erasure = read_erasure(change)
+            made.append({"kind": op, "text": describe(erasure) if erasure else "erased"})
+        elif op == ERASED_OP:
+            made.append({"kind": op, "text": "carried out the erasure on their laptop"})
         else:
             made.append({"kind": op, "text": op})
         entries.extend({"at": at, "by": by, **entry} for entry in made)

@@ -62,7 +62,7 @@ FIELD_LABELS = {
     "wishes": "wishes", "relayed_by": "relayed by",
 }
 LIST_OPS = ("note", "conflict", "conversation", "unilateral", "inform", "support", "link",
-            "reveal", "evidence")
+            "reveal", "evidence", "alias", "summary-approval", "erase", "erased")
 """Ops whose entries are only ever added (merge by union). Each lands in
 :attr:`Incident.entries` under its op name; ``note`` also in :attr:`Incident.notes`."""
 STATUS_LABELS = {
@@ -132,9 +132,10 @@ CASEWORK_FIELD_LABELS = {
     "review_members": "review: decided by", "review_at": "review: meeting",
     "review_at_text": "review: meeting (as typed)", "resolution_members": "resolution: decided by",
     "owner": "owner",
+    "summary_text": "public summary written",
 }
 """Labels for the set-fields casework writes (for timelines and exports)."""
 REVIEW_FIELDS = ("finding", "violation", "actors", "reason")
 ENTRY_OPS = ("conflict", "conversation", "unilateral", "support", "inform", "reveal", "link",
-             "evidence")
+             "evidence", "alias", "summary-approval")
 """The add-only ops casework writes."""

@@ -27,6 +27,7 @@ import base64
 import json
 import os
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -35,6 +36,7 @@ import nacl.signing
 from careterm.core import clock, ids
 from careterm.errors import CaretermError, InvalidInput, StoreDamaged
 from careterm.store import evidence
+from careterm.store.compact import remember_backup
 from careterm.store.crypto import KeyEnvelope, Unsealable, seal, subkey, unseal
 from careterm.store.files import atomic_write
 from careterm.store.keyfile import STORE_BOUND, Kek, KeyFile, read_key_file
@@ -84,6 +86,9 @@ def write_backup(store: Store, path: Path) -> int:
     blob = seal(key, json.dumps(payload, ensure_ascii=False).encode("utf-8", "surrogatepass"),
                 PURPOSE)
     atomic_write(path, json.dumps(header).encode() + b"\n" + blob)
+    # Remembered (in the sealed meta), so an erasure can warn that this backup still
+    # holds what it erased (careterm.store.compact).
+    remember_backup(store, path, datetime.fromisoformat(payload["taken_at"]))
     return len(payload["changes"])
 
 

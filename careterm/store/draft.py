@@ -207,6 +207,33 @@ def clear_draft(store: Store) -> None:
     _update(store, change)
 
 
+def scrub_draft(store: Store, texts: list[str]) -> int:
+    """Drop the form being typed and every kept draft that holds one of ``texts``
+    (case-insensitive): values an erasure removed (:mod:`careterm.store.compact`).
+    Returns how many were dropped; the file goes when nothing is left in it."""
+    path = draft_path(store)
+    if path is not None and not path.exists():
+        return 0
+    needles = [text.casefold() for text in texts if text.strip()]
+
+    def holds(form: Any) -> bool:
+        blob = json.dumps(form, ensure_ascii=False).casefold()
+        return any(needle in blob for needle in needles)
+
+    def change(record: dict[str, Any]) -> int:
+        dropped = 0
+        if holds(record.get("form") or {}):
+            record["form"] = empty_form()
+            dropped += 1
+        kept = [entry for entry in record.get("kept") or [] if not holds(entry)]
+        dropped += len(record.get("kept") or []) - len(kept)
+        record["kept"] = kept
+        return dropped
+
+    result: int = _update(store, change)
+    return result
+
+
 def set_aside_damaged(store: Store) -> Path | None:
     """Rename a damaged draft out of the way (never overwrite it); return its new path."""
     path = draft_path(store)
@@ -218,10 +245,16 @@ def set_aside_damaged(store: Store) -> Path | None:
     return target
 
 
-FORM_TEXT_FIELDS = ("what", "who", "when", "where", "contact", "reporter")
+FORM_TEXT_FIELDS = ("what", "who", "when", "where", "contact", "reporter", "relayed_by")
+"""``relayed_by``: who passed the report on (an intake detail, kept in ``Incident.extra``)."""
 
 
-FORM_CHOICE_FIELDS = ("ongoing", "source", "urgency")
+FORM_CHOICE_FIELDS = ("ongoing", "source", "urgency", "wishes")
+"""``wishes``: what the reporter wants done (:data:`careterm.core.vocabulary.WISHES`)."""
+
+
+_EXTRA_FIELDS = ("relayed_by", "wishes")
+"""Form fields read from ``Incident.extra`` (not attributes of the incident)."""
 
 
 MARKABLE_FIELDS = ("who", "when", "where", "ongoing", "contact", "reporter", "source")
@@ -272,8 +305,13 @@ def form_from_incident(incident: Incident) -> dict[str, Any]:
     """The form showing an incident's current answers (for editing)."""
     form = empty_form()
     for name in FORM_TEXT_FIELDS:
+        if name in _EXTRA_FIELDS:
+            continue
         value = incident.when_text if name == "when" else getattr(incident, name)
         form[name] = value or ""
+    for name in _EXTRA_FIELDS:
+        value = incident.extra.get(name)
+        form[name] = value if isinstance(value, str) else ""
     form["ongoing"] = incident.ongoing or ""
     form["source"] = incident.source or ""
     form["urgency"] = incident.urgency

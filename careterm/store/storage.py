@@ -300,6 +300,22 @@ class EncryptedStorage(VersionedStorage):
         self._journal_index = 0
         self._journal_sig = _signature(self.journal_path)
 
+    def rewrite(self, data: dict[str, Any]) -> None:
+        """Replace the whole database by ``data`` (documents of the append-only tables
+        edited: an erasure): a new snapshot, the journal emptied. What was written
+        before is no longer in either file (file-system remnants aside)."""
+        with self._lock:
+            if self._read_locked() is None:
+                raise StoreDamaged(self.path, "no store file")
+            try:
+                self._write_snapshot(data)
+            except Exception:
+                self._forget()
+                raise
+            self._cache = data
+            self._remember_persisted()
+            self.version += 1
+
     def rekey(self, key: bytes) -> None:
         """Seal the whole database under ``key`` from now on: a new snapshot (the journal
         folded in, then emptied). On failure the old key and files stay in use."""

@@ -93,6 +93,7 @@ from tinydb import TinyDB
 from tinydb.table import Table
 
 from careterm.core import clock, ids
+from careterm.core.erasure import ERASE_OP, ERASED_OP
 from careterm.core.hlc import HybridClock, parse_stamp
 from careterm.core.model import Fold, Incident, TeamRecord
 from careterm.core.settings import TeamSettings
@@ -688,10 +689,44 @@ class Store:
                 if change["cid"] not in seen and change["cid"] not in batch_ids:
                     batch_ids.add(change["cid"])
                     fresh.append(change)
+            # Erased values never come back: a change made by a laptop that had not
+            # erased yet is stored scrubbed (careterm.core.erasure).
+            erasures = self._fold.erasures
+            erasures.learn_all(c for c in fresh if c["op"] in (ERASE_OP, ERASED_OP))
+            if erasures:
+                fresh = [erasures.scrub(change) for change in fresh]
             if fresh:
                 self._table("changes").insert_multiple(fresh)
                 self.refresh()
             return fresh
+
+    def rewrite_changes(self, transform: Callable[[dict[str, Any]], dict[str, Any]]) -> int:
+        """Rewrite every stored change record through ``transform`` (an erasure scrubbing
+        values, :mod:`careterm.core.erasure`): when any changed, the whole store is
+        written anew (new snapshot, journal emptied) and folded again from scratch.
+        Returns how many records changed."""
+        with self.locked():
+            raw = self._storage.read() or {}
+            table = raw.get("changes") or {}
+            rewritten = {}
+            count = 0
+            for doc_id, change in table.items():
+                new = transform(change)
+                if new is not change and new != change:
+                    count += 1
+                rewritten[doc_id] = new
+            if not count:
+                return 0
+            data = {**raw, "changes": rewritten}
+            if isinstance(self._storage, EncryptedStorage):
+                self._storage.rewrite(data)
+            else:
+                self._storage.write(data)
+            self._fold = Fold()
+            self._folded_count = 0
+            self._folded_version = -1
+            self.refresh()
+            return count
 
     def seed(self, meta: dict[str, Any], changes: list[dict[str, Any]]) -> None:
         """Fill an empty store with a meta record and changes (restore), in one write each."""

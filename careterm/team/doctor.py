@@ -62,6 +62,7 @@ from careterm.core.textsafe import visible
 from careterm.core.whentext import describe_when_relative
 from careterm.store.store import Store
 from careterm.team.devices import DeviceInfo, team_devices
+from careterm.team.erasure import status as erasure_status
 from careterm.team.folder import (
     UnsafeFile,
     list_dir,
@@ -784,6 +785,25 @@ def _laptops(devices: list[DeviceInfo], view: FolderView, scan: _Scan) -> list[L
     return found
 
 
+def _erasures(diagnosis: Diagnosis, store: Store) -> None:
+    """A note per erasure some laptop has not carried out yet, naming the laptops and
+    when each last wrote to the folder (:mod:`careterm.team.erasure`)."""
+    laptops = {laptop.device_id: (laptop.member, laptop.last_wrote)
+               for laptop in diagnosis.laptops if not (laptop.removed or laptop.refused)}
+    for item in erasure_status(store, laptops):
+        late = [laptop for laptop in item.laptops if not laptop.erased]
+        if not late:
+            continue
+        names = "; ".join(
+            f"{laptop.member or 'a'}'s laptop ("
+            + (f"last wrote {describe_when_relative(laptop.last_wrote, diagnosis.checked_at)}"
+               if laptop.last_wrote else "has not written to the folder")
+            + ")" for laptop in late)
+        diagnosis.add("laptops", NOTE, f"the erasure of report {item.erasure.inc} is not "
+                      f"carried out yet on {names}: each does it at its next sync "
+                      "('careterm erase --status')")
+
+
 def diagnose(store: Store) -> Diagnosis:
     """The state of this laptop's shared folder (reads only: nothing is written).
 
@@ -829,6 +849,7 @@ def diagnose(store: Store) -> Diagnosis:
     if not others:
         diagnosis.add("laptops", NOTE, "no other laptop has joined the team in this folder "
                       "yet (or its registration has not arrived)")
+    _erasures(diagnosis, store)
     waiting = sum(laptop.waiting for laptop in others)
     if waiting:
         diagnosis.add("laptops", NOTE, f"{_count(waiting, 'file')} of other laptops not "

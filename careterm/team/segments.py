@@ -64,6 +64,8 @@ that segment's signed, compressed payload, as removal records list it) and
 names the device's own earlier segments, missing from the folder, whose
 changes it holds again (``replaces``). Readers use the chain to tell that a
 file of another laptop was lost, and that it came back (:mod:`careterm.team.sync`).
+A laptop carrying out an erasure replaces *all* its earlier files that way with one
+compacted segment, then deletes them (:mod:`careterm.team.erasure`).
 Older careterm ignores both (no format change); segments without them are
 read as before.
 

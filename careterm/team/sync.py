@@ -65,6 +65,14 @@ an older copy cannot republish changes it no longer has (it says so); a
 planted file under a higher number can hide a rollback from the readers
 (the writer still republishes).
 
+Erasure (:mod:`careterm.team.erasure`). A laptop holding an erasure it has not
+carried out in the folder yet (its sync record lists those it has) scrubs its home,
+records an ``erased`` change, and *compacts*: its next segment holds every change it
+ever published, as scrubbed now, and names every earlier file of its own as
+replaced, which are then deleted. Readers take that as they take a republished
+file: no gap is warned about. This happens before publishing, and again after
+merging when the erasure arrived with this sync.
+
 What this laptop has published and read is kept in ``sync-state.ct`` in the
 home (sealed with the team key): per device, the sequence numbers already
 merged and the head of its chain; for this laptop, each file it published
@@ -103,7 +111,7 @@ from careterm.core.textsafe import visible
 from careterm.core.vocabulary import TEAM_RECORD
 from careterm.errors import CaretermError, InvalidInput, StoreExists
 from careterm.store.crypto import Unsealable, seal, subkey, unseal
-from careterm.store.files import atomic_write, create_new
+from careterm.store.files import atomic_write, create_new, fsync_folder
 from careterm.store.store import (
     Store,
     StoreLocked,
@@ -112,6 +120,7 @@ from careterm.store.store import (
     read_team_envelope,
     write_shared_hint,
 )
+from careterm.team import erasure
 from careterm.team.evidence import exchange as exchange_evidence
 from careterm.team.folder import (
     EPOCH_KEY_CAP,
@@ -228,6 +237,11 @@ class SyncReport:
     """Numbers of this laptop's own files found missing from the folder, whose changes
     it published again (in :attr:`published_file`)."""
     republished_changes: int = 0
+    compacted: list[int] = field(default_factory=list)
+    """Numbers of this laptop's own files rewritten into :attr:`published_file` and
+    deleted, to carry out an erasure (:mod:`careterm.team.erasure`)."""
+    erasures: int = 0
+    """Erasures this laptop carried out by this sync."""
     received_changes: int = 0
     new_reports: dict[str, list[str]] = field(default_factory=dict)
     """member → ids of reports that were new to this laptop."""
@@ -271,6 +285,10 @@ class SyncReport:
                        "from the team: this laptop now writes with the new key")
         if self.published_changes:
             out.append(f"sent {_count(self.published_changes, 'change')}")
+        if self.erasures:
+            out.append(f"carried out {_count(self.erasures, 'erasure')}: this laptop's "
+                       f"store scrubbed and its {_count(len(self.compacted), 'file')} in the "
+                       "shared folder rewritten without the erased values")
         if self.republished:
             out.append(f"this laptop's {_files(self.republished)} missing from the shared "
                        "folder (deleted, or an older copy of the folder put back): published "
@@ -408,6 +426,8 @@ class _State:
         """This laptop's files in the folder: number → (digest, ranges of the numbers of
         its own changes each holds), to publish them again should one go missing."""
         self.own_unknown = "own" not in data and self.published_seq > 0
+        self.erased: set[str] = {str(cid) for cid in data.get("erased") or []}
+        """Erasures this laptop carried out in the shared folder (:mod:`careterm.team.erasure`)."""
         """Published before files were remembered one by one: see :meth:`remember_own`."""
         self.dirty = False
 
@@ -449,6 +469,7 @@ class _State:
                         for dev, e in self.devices.items()},
             "failed": self.failed,
             **({"published_digest": self.published_digest} if self.published_digest else {}),
+            **({"erased": sorted(self.erased)} if self.erased else {}),
             **({} if self.own_unknown else {"own": [[seq, digest, ranges] for seq, (
                 digest, ranges) in sorted(self.own.items())]}),
         }
@@ -793,6 +814,8 @@ class _Sync:
         self.state = state
         self.report = SyncReport()
         self.collected: list[dict[str, Any]] = []
+        self.erasing: list[str] = []
+        """Erasures being carried out by this run (:mod:`careterm.team.erasure`)."""
 
     @property
     def mark(self) -> list[int]:
@@ -904,13 +927,19 @@ class _Sync:
                 "sync makes the folder again and publishes everything anew")
             return None
 
-    def publish(self, changes: list[dict[str, Any]], listing: list[Entry]) -> None:
+    def publish(self, changes: list[dict[str, Any]], listing: list[Entry], *,
+                compact: bool = False) -> None:
         """Write this device's changes not published yet, and again those of its own
         files gone from its folder (``listing``), as one new segment.
 
         The segment is chained to this device's previous one (its number and digest)
         and names the files it replaces, so the other laptops can tell a file was lost
         and that it came back.
+
+        ``compact`` (an erasure, :mod:`careterm.team.erasure`): every one of this
+        laptop's files is replaced, present or not: the new segment holds all their
+        changes as the store has them now (scrubbed) and names them all as replaced,
+        and once it is written the old files are deleted.
         """
         state, me = self.state, self.me
         state.remember_own(me)
@@ -927,7 +956,7 @@ class _Sync:
         numbers = [(int(change["cid"].rpartition(":")[2]), change) for change in changes
                    if change["dev"] == me]
         top = max([state.published_change_seq, *(n for n, _ in numbers)])
-        gone = sorted(seq for seq in state.own if seq not in here)
+        gone = sorted(seq for seq in state.own if compact or seq not in here)
         replaces, redo_ranges = self._republishable(gone, top)
         for number, change in numbers:
             if number > state.published_change_seq:
@@ -960,9 +989,17 @@ class _Sync:
         state.published_change_seq = top
         state.device(me).seqs.add(seq)
         state.dirty = True
-        self.report.published_changes = len(own)
-        self.report.republished = replaces
-        self.report.republished_changes = len(redo)
+        self.report.published_changes += len(own)
+        if compact:
+            self.report.compacted = sorted({*self.report.compacted, *replaces})
+            for item in listing:
+                if parse_segment_name(item.name) and item.name != segment_name(seq):
+                    with contextlib.suppress(OSError):
+                        (my_dir / item.name).unlink()
+            fsync_folder(my_dir)
+        else:
+            self.report.republished = replaces
+            self.report.republished_changes = len(redo)
         self.report.published_file = f"{DEVICES_DIR}/{me}/{segment_name(seq)}"
 
     def _republishable(self, gone: list[int], top: int) -> tuple[list[int], list[list[int]]]:
@@ -1461,6 +1498,29 @@ def _removal_check(removal: EpochRecord | None, seq: int) -> Callable[[str], Non
     return check
 
 
+def _carry_out_erasures(run: _Sync, mine: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Carry out, on this laptop's home, the erasures not carried out in the folder yet
+    (:mod:`careterm.team.erasure`); return this laptop's changes as stored now."""
+    run.erasing = erasure.pending(run.store, run.state.erased)
+    if not run.erasing:
+        return mine
+    erasure.carry_out(run.store, run.erasing)
+    with run.store.locked():
+        return [change for change in run.store.changes() if change["dev"] == run.me]
+
+
+def _erasures_done(run: _Sync, folder: Path) -> None:
+    """After the compacting publish: delete this laptop's shared evidence files no report
+    announces any more, and remember the erasures as carried out."""
+    if not run.erasing:
+        return
+    erasure.delete_unannounced_evidence(run.store, folder)
+    run.state.erased.update(run.erasing)
+    run.state.dirty = True
+    run.report.erasures += len(run.erasing)
+    run.erasing = []
+
+
 def _own_top(changes: list[dict[str, Any]], device_id: str) -> int:
     """The highest change number this device has in ``changes``."""
     prefix = device_id + ":"
@@ -1527,9 +1587,19 @@ def sync(store: Store) -> SyncReport:
         if listing is not None:
             _register(folder, run.epochs, team_id, _registration_of(store, signing_key),
                       signing_key)
-            run.publish(mine, listing)
+            mine = _carry_out_erasures(run, mine)
+            run.publish(mine, listing, compact=bool(run.erasing))
+            _erasures_done(run, folder)
         run.read_all()  # the store is not locked while the folder is read
         run.merge()
+        if listing is not None:
+            # Erasures that arrived with this sync are carried out at once.
+            mine = _carry_out_erasures(run, mine)
+            if run.erasing:
+                listing = run.own_folder()
+                if listing is not None:
+                    run.publish(mine, listing, compact=True)
+                    _erasures_done(run, folder)
         # Evidence files travel apart from the segments (careterm.team.evidence).
         carried = exchange_evidence(
             store, folder, team_id=team_id, epochs=run.epochs, signing_key=signing_key,

@@ -26,6 +26,12 @@ confirm anything). Idle time is measured on the monotonic clock, not on
 :mod:`careterm.core.clock` (the time of day, which tests freeze and a laptop's
 clock may jump).
 
+``S`` (or "Team settings" in the command palette) shows the team's settings and
+changes one (:mod:`careterm.tui.screens.settings_screen`); after a change the store
+is read again, so the team settings the board's clocks run on follow. "Erasure
+status" in the palette shows ``careterm erase --status``
+(:mod:`careterm.tui.screens.erasure_screen`).
+
 A new critical report arriving from another laptop (sync brought it) shows a toast
 naming only its id, and rings the terminal bell, unless the team setting
 ``critical_alert`` is off (:func:`critical_alert_on`). A report captured on this
@@ -76,6 +82,7 @@ from textual.message import Message
 from textual.reactive import reactive
 from textual.screen import ModalScreen, Screen
 
+from careterm.actions import casework as casework_actions
 from careterm.actions import demo, incidents, mail
 from careterm.core import casework
 from careterm.core.model import Incident
@@ -86,6 +93,7 @@ from careterm.store import draft
 from careterm.store.crypto import Unsealable, seal, subkey, unseal
 from careterm.store.store import Store, has_store
 from careterm.team import sync as team_sync
+from careterm.team.members import known_members
 from careterm.tui.gateway import WAIT_SECONDS, StoreGateway
 from careterm.tui.messages import (
     DraftFound,
@@ -93,10 +101,12 @@ from careterm.tui.messages import (
     DraftNotKept,
     DraftUnreadable,
     IncidentsRefreshed,
+    IncidentUpdateFailed,
     KeyRederived,
     LockLifted,
     MailImported,
     MailImportFailed,
+    MembersGathered,
     PrivacyToggled,
     RefreshFailed,
     StoreCreated,
@@ -109,11 +119,13 @@ from careterm.tui.screens.board_screen import BoardScreen
 from careterm.tui.screens.capture_screen import CaptureScreen, draft_offer
 from careterm.tui.screens.choice_modal import ChoiceModal
 from careterm.tui.screens.doctor_screen import DoctorScreen
+from careterm.tui.screens.erasure_screen import ErasureScreen
 from careterm.tui.screens.handover_screen import HandoverScreen
 from careterm.tui.screens.help_screen import HelpScreen
 from careterm.tui.screens.incident_screen import IncidentScreen
 from careterm.tui.screens.lock_screen import LockScreen
 from careterm.tui.screens.report_screen import ReportScreen
+from careterm.tui.screens.settings_screen import SettingsScreen
 from careterm.tui.screens.setup_screen import SetupScreen
 from careterm.tui.screens.text_modal import TextModal
 from careterm.tui.screens.unlock_screen import UnlockScreen
@@ -125,8 +137,11 @@ from careterm.views.board import FilterSpec
 __all__ = ["CaretermApp", "PrivacyToggled", "run", "run_app", "run_demo"]
 
 
-TICK_SECONDS = 5.0
-"""How often ages and escalation move on by themselves."""
+TICK_SECONDS = 1.0
+"""How often ages and escalation move on by themselves. Every second: an age below a
+minute reads exactly, a critical report escalates at once, and each tick rewrites only
+the rows whose text turned over in that second (at 10,000 reports taken over a day,
+about one in 360; ``bench/board_bench.py``), so the work is spread thin."""
 
 
 REFRESH_SECONDS = WATCH_SECONDS
@@ -172,6 +187,7 @@ class CaretermApp(QuietCrash, App[int]):
         Binding("ctrl+l", "lock", "lock", priority=True, show=False),
         Binding("p", "toggle_privacy", "privacy"),
         Binding("D", "doctor", "folder doctor", show=False),
+        Binding("S", "team_settings", "team settings", show=False),
     ]
 
     privacy: reactive[bool] = reactive(False, init=False)
@@ -211,6 +227,8 @@ class CaretermApp(QuietCrash, App[int]):
         self._sync_wanted = True
         self._last_sync_try = 0.0
         self._versions: dict[str, int] = {}
+        self._assign_for: Screen[Any] | None = None
+        """The screen that asked who owns a report (it hears how it went)."""
         self._timers_started = False
         self._last_input = time.monotonic()
         self._lock_countdown: int | None = None
@@ -332,7 +350,7 @@ class CaretermApp(QuietCrash, App[int]):
         """p is offered only with reports to hide, and not where p is typed (capture)."""
         if action == "toggle_privacy":
             return self.gateway.ready and not isinstance(self.screen, CaptureScreen)
-        if action == "doctor":  # the folder doctor: likewise, not where D is typed
+        if action in ("doctor", "team_settings"):  # likewise, not where D or S is typed
             return self.gateway.ready and not isinstance(self.screen, CaptureScreen)
         return True
 
@@ -616,7 +634,7 @@ class CaretermApp(QuietCrash, App[int]):
         when a report went: the store was put back to an older copy)."""
         versions = self._versions
         changed = {inc_id for inc_id, incident in snapshot.items()
-                   if versions.get(inc_id) != len(incident.changes)}
+                   if versions.get(inc_id) != incident.version}
         initial, self._redraw_all = self._redraw_all, False
         settings_moved = self._team_settings_read != self.team_settings
         self.team_settings = self._team_settings_read
@@ -627,11 +645,11 @@ class CaretermApp(QuietCrash, App[int]):
         added = len(arrived)
         if initial or len(versions) + added != len(snapshot):
             initial = True
-            self._versions = {inc_id: len(incident.changes)
+            self._versions = {inc_id: incident.version
                               for inc_id, incident in snapshot.items()}
         else:
             for inc_id in changed:
-                versions[inc_id] = len(snapshot[inc_id].changes)
+                versions[inc_id] = snapshot[inc_id].version
         self.incidents = snapshot
         for live in self._live_screens():
             live.redraw(None if initial or settings_moved else changed)
@@ -699,6 +717,56 @@ class CaretermApp(QuietCrash, App[int]):
         self.push_screen(ChoiceModal(f"Acknowledge {incident_id}: how did it reach the reporter?",
                                      ACK_CHOICES), chosen)
 
+    def ask_assign(self, incident_id: str, screen: Screen[Any] | None = None) -> None:
+        """Ask which member owns the report (the team's members as this laptop knows
+        them, or nobody), then record it; ``screen`` hears how it went."""
+        incident = self.incidents.get(incident_id)
+        target = screen or self.screen
+        if incident is None:
+            return
+        if incident.recused:
+            if isinstance(target, LiveScreen):
+                target.hint(f"{incident_id}: you are recused from it; its owner is left to "
+                            "the others")
+            return
+        self._assign_for = target
+
+        def gather(store: Store) -> MembersGathered:
+            return MembersGathered(incident_id, known_members(store))
+
+        self.gateway.run(self, gather, partial(IncidentUpdateFailed, incident_id))
+
+    def on_members_gathered(self, message: MembersGathered) -> None:
+        """The members are known: offer them (the owner now marked), and nobody."""
+        inc_id = message.incident_id
+        incident = self.incidents.get(inc_id)
+        target = self._assign_for
+        if incident is None or target is None or self.locked:
+            return
+        current = casework.owner(incident)
+        choices = [(name, visible(name, one_line=True)) for name in message.members]
+        if current and current not in message.members:
+            choices.append((current, visible(current, one_line=True)))
+        choices.append((NOBODY, "(nobody) · nobody owns it"))
+
+        def chosen(value: str | None) -> None:
+            if value is None:
+                return
+            name = None if value == NOBODY else value
+            said = f"owner {visible(name, one_line=True)}" if name else "owner: nobody"
+            self.gateway.act(target, inc_id, said, casework_actions.assign, name)
+
+        self.push_screen(ChoiceModal(f"Who owns {inc_id}?", choices,
+                                     current=current or NOBODY,
+                                     note="the team's members as this laptop knows them"),
+                         chosen)
+
+    def on_incident_update_failed(self, message: IncidentUpdateFailed) -> None:
+        """The members could not be gathered (the store locked meanwhile…): said on the
+        screen that asked."""
+        if isinstance(self._assign_for, LiveScreen):
+            self._assign_for.hint(f"Not done: {message.reason}", style="bold")
+
     def open_incident(self, incident_id: str) -> None:
         """Show one report."""
         self.push_screen(IncidentScreen(incident_id))
@@ -710,6 +778,18 @@ class CaretermApp(QuietCrash, App[int]):
     def show_report(self) -> None:
         """The transparency report preview (``T`` on the board, or the command palette)."""
         self._show_page(ReportScreen)
+
+    def action_team_settings(self) -> None:
+        """S (or "Team settings" in the command palette): the team's settings, and a
+        dialog to change one, as ``careterm settings``."""
+        if self.gateway.ready and not isinstance(self.screen, SettingsScreen):
+            self.push_screen(SettingsScreen())
+
+    def action_erasure_status(self) -> None:
+        """"Erasure status" in the command palette: per laptop, whether each erasure was
+        carried out, as ``careterm erase --status`` (read only)."""
+        if self.gateway.ready and not isinstance(self.screen, ErasureScreen):
+            self.push_screen(ErasureScreen())
 
     def action_doctor(self) -> None:
         """D (or "Folder doctor" in the command palette): the shared folder's state, as
@@ -892,6 +972,11 @@ class CaretermApp(QuietCrash, App[int]):
                                 "reports (careterm mail)", self.action_import_mail)
             yield SystemCommand("Folder doctor", "Why a laptop does not see another's notes: "
                                 "the shared folder's state (D)", self.action_doctor)
+            yield SystemCommand("Team settings", "Every stage's target, the event's dates, "
+                                "the alert: see and change them (S)", self.action_team_settings)
+            yield SystemCommand("Erasure status", "Per laptop, whether each erasure was "
+                                "carried out (careterm erase --status)",
+                                self.action_erasure_status)
             if self.board is not None:
                 yield SystemCommand("Filter…", "Unacknowledged, urgency, status, search (f)",
                                     self._filter_dialog)
@@ -935,6 +1020,10 @@ class CaretermApp(QuietCrash, App[int]):
         finally:
             self.gateway.lock.release()
         return True
+
+
+NOBODY = "\x00nobody"
+"""The owner dialog's "(nobody)" (no member's name holds a NUL)."""
 
 
 def critical_alert_on(store: Store) -> bool:

@@ -20,6 +20,7 @@ from textual.message import Message
 
 from careterm.actions.incidents import Captured
 from careterm.actions.mail import MailResult
+from careterm.actions.settings import SettingChange, SettingNow
 from careterm.core.model import Incident
 from careterm.store.store import Store
 from careterm.team.doctor import Diagnosis
@@ -162,6 +163,8 @@ class CaseworkSaved(Message):
 
     incident_id: str
     result: Any = field(default=None, repr=False)
+    unknown: list[str] = field(default_factory=list, repr=False)
+    """Member names typed on the form that are no known member of the team (a warning)."""
 
 
 @dataclass
@@ -226,5 +229,52 @@ class MailImported(Message):
 @dataclass
 class MailImportFailed(Message):
     """The e-mail import did not run (one line, e.g. the store is locked)."""
+
+    reason: str
+
+
+@dataclass
+class MembersGathered(Message):
+    """The team's members as this laptop knows them
+    (:func:`careterm.team.members.known_members`), gathered to choose one for
+    ``incident_id`` (its owner)."""
+
+    incident_id: str
+    members: list[str]
+
+
+@dataclass
+class SettingsRead(Message):
+    """The team's settings were read (:func:`careterm.actions.settings.current_settings`):
+    every setting, its value and who last changed it."""
+
+    settings: list[SettingNow] = field(repr=False)
+
+
+@dataclass
+class SettingsChanged(Message):
+    """A team setting was changed (:func:`careterm.actions.settings.change_settings`):
+    what moved (empty: the setting already had that value, nothing was written)."""
+
+    changes: list[SettingChange] = field(repr=False)
+
+
+@dataclass
+class SettingsFailed(Message):
+    """Reading or changing the team's settings failed; ``reason`` in one line."""
+
+    reason: str
+
+
+@dataclass
+class ErasureStatusRead(Message):
+    """``careterm erase --status``'s lines (:func:`careterm.team.erasure.status_lines`)."""
+
+    lines: list[str] = field(repr=False)
+
+
+@dataclass
+class ErasureStatusFailed(Message):
+    """The erasure status could not be read; ``reason`` in one line."""
 
     reason: str

@@ -61,6 +61,11 @@ class Host(Protocol):
         (default: the current one) hears how it went."""
         ...
 
+    def ask_assign(self, incident_id: str, screen: Screen[Any] | None = None) -> None:
+        """Ask which member owns the report (or nobody), then record it; ``screen``
+        (default: the current one) hears how it went."""
+        ...
+
     def show_handover(self) -> None:
         """Show the handover page."""
         ...

@@ -39,7 +39,7 @@ from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 from typing import NamedTuple
 
-from careterm.core.casework import RECUSED_ROW, informed_records, needs_informing
+from careterm.core.casework import RECUSED_ROW, informed_records, needs_informing, owner
 from careterm.core.model import Incident
 from careterm.core.settings import TeamSettings
 from careterm.core.stages import STAGE_WORDS, Stage, stage_level, stage_of
@@ -51,13 +51,16 @@ from careterm.core.triage import (
     header_line,
     urgency_rank,
 )
+from careterm.core.validate import same_person_key
 from careterm.core.vocabulary import STATUSES, URGENCIES
 from careterm.views.privacy import BULLET, MaskCache
 
-COLUMNS = ("id", "urgency", "status", "ack", "age", "where", "what", "member")
-"""Board columns, left to right."""
+COLUMNS = ("id", "urgency", "status", "ack", "age", "where", "what", "owner", "member")
+"""Board columns, left to right (``owner``: the member who owns the report, ``member``:
+the one who took it)."""
 COLUMN_LABELS = {"id": "id", "urgency": "urgency", "status": "status", "ack": "stage",
-                 "age": "age", "where": "where", "what": "what", "member": "member"}
+                 "age": "age", "where": "where", "what": "what", "owner": "owner",
+                 "member": "member"}
 ACK_SYMBOLS = {
     AckLevel.ACKNOWLEDGED: "✓",
     AckLevel.WAITING: "●",
@@ -93,6 +96,8 @@ class FilterSpec:
     text: str = ""
     inform_only: bool = False
     """Only reports whose resolution is still to be told to the reporter."""
+    owner: str | None = None
+    """Only reports this member owns (``m`` on the board: the member at this laptop)."""
 
     @property
     def closed_only(self) -> bool:
@@ -103,7 +108,7 @@ class FilterSpec:
     def active(self) -> bool:
         """True when anything is filtered out."""
         return bool(self.unacked_only or self.inform_only or self.urgency or self.status
-                    or self.text.strip())
+                    or self.text.strip() or self.owner)
 
     def describe(self) -> str:
         """The active filter in words (empty when none), e.g. ``unacknowledged · high``."""
@@ -112,6 +117,8 @@ class FilterSpec:
             parts.append("unacknowledged only")
         if self.inform_only:
             parts.append("reporter to be informed")
+        if self.owner:
+            parts.append(f"owned by {visible(self.owner, one_line=True)}")
         if self.urgency:
             parts.append(f"urgency {self.urgency}")
         if self.status == "closed":
@@ -147,6 +154,8 @@ def matches(incident: Incident, spec: FilterSpec) -> bool:
     if spec.inform_only and not needs_informing(incident):
         return False
     if spec.urgency is not None and incident.urgency != spec.urgency:
+        return False
+    if spec.owner and same_person_key(owner(incident) or "") != same_person_key(spec.owner):
         return False
     needle = spec.text.strip().casefold()
     if needle:
@@ -263,11 +272,13 @@ class BoardRow:
     where: str
     what: str
     member: str
+    owner: str = ""
+    """The member who owns the report (``""``: nobody)."""
 
     def cells(self) -> tuple[str, ...]:
         """Cell texts in :data:`COLUMNS` order."""
         return (self.id, self.urgency, self.status, self.ack.text, self.age, self.where,
-                self.what, self.member)
+                self.what, self.owner, self.member)
 
 
 def where_text(incident: Incident) -> str:
@@ -303,7 +314,7 @@ class PrivateRows:
         """``row`` with where and what masked (hidden whole if the report is unknown)."""
         if incident is None:
             return replace(row, where=BULLET, what=BULLET)
-        version = len(incident.changes)
+        version = incident.version
         cached = self._cells.get(incident.id)
         if cached is None or cached[0] != version:
             cached = (version, private_cells(incident, self.masks))
@@ -334,20 +345,21 @@ def _head(text: str | None) -> str:
     return (text or "")[:CELL_TEXT_LIMIT * 4]
 
 
-def static_cells(incident: Incident) -> tuple[str, str, str, str, str, str]:
+def static_cells(incident: Incident) -> tuple[str, str, str, str, str, str, str]:
     """Cells that only change when the incident changes: id, urgency, status, where,
-    what, member."""
+    what, member, owner."""
     if incident.recused:  # a stub: this laptop's member is recused from the report
-        return (incident.id, incident.urgency, incident.status, "", RECUSED_ROW, "")
+        return (incident.id, incident.urgency, incident.status, "", RECUSED_ROW, "", "")
     return (incident.id, incident.urgency, incident.status, where_text(incident),
-            cell_text(incident.what), cell_text(incident.created_by))
+            cell_text(incident.what), cell_text(incident.created_by),
+            cell_text(owner(incident)))
 
 
 def board_row(incident: Incident, now: datetime, target: Targets) -> BoardRow:
     """The row for one incident at time ``now``."""
-    inc_id, urgency, status, where, what, member = static_cells(incident)
+    inc_id, urgency, status, where, what, member, owned = static_cells(incident)
     return BoardRow(inc_id, urgency, status, ack_cell(incident, now, target),
-                    age_cell(incident, now), where, what, member)
+                    age_cell(incident, now), where, what, member, owned)
 
 
 def board_rows(incidents: Iterable[Incident], now: datetime, target: Targets,
@@ -381,16 +393,18 @@ FIXED_WIDTHS = {"id": 6, "urgency": 8, "status": 12, "ack": 16, "age": 6}
 (``‼ unacked 20h``, 13, with room to spare), ``20h45m``."""
 
 
-FLEX_SHARES = {"where": 3, "what": 6, "member": 3}
-FLEX_MINIMUM = {"where": 10, "what": 30, "member": 11}
+FLEX_SHARES = {"where": 3, "what": 6, "owner": 2, "member": 3}
+FLEX_MINIMUM = {"where": 10, "what": 30, "owner": 11, "member": 11}
 """Below these a column says too little to be worth its room. "What happened" is the
-cell a lead reads: it gets its minimum before where and member are shown at all."""
-FLEX_MAXIMUM = {"where": 30, "what": 200, "member": 18}
+cell a lead reads: it gets its minimum before where, owner and member are shown at all."""
+FLEX_MAXIMUM = {"where": 30, "what": 200, "owner": 16, "member": 18}
 
 
-NARROWING = (("member", 0), ("where", 0), ("ack", 13), ("status", 10), ("status", 0))
+NARROWING = (("member", 0), ("owner", 0), ("where", 0), ("ack", 13), ("status", 10),
+             ("status", 0))
 """How a narrow board makes room for "what", one step at a time until the columns fit:
-the member who took the report goes first, then where; then the stage cell narrows to
+the member who took the report goes first, then its owner (``m`` still finds one's
+own), then where; then the stage cell narrows to
 its longest short form (``‼ unacked 20h``, ``⚠ review 13h``: its time is whole units);
 then status narrows (only ``acknowled…`` is cut, and the stage cell says where it
 stands) and goes. A width of 0 hides the column."""
@@ -675,7 +689,7 @@ class BoardView:
             return None
         assert self._settings is not None
         cached = self._static.get(incident.id)
-        if (cached is not None and cached.version == len(incident.changes)
+        if (cached is not None and cached.version == incident.version
                 and cached.settings is self._settings):
             stage = cached.stage
         else:
@@ -713,14 +727,14 @@ class BoardView:
         its next change is scheduled."""
         self.worked_out += 1
         cached = self._static_of(incident, target)
-        inc_id, urgency, status, where, what, member = cached.cells
+        inc_id, urgency, status, where, what, member, owned = cached.cells
         self._schedule(inc_id, cached)
         return BoardRow(inc_id, urgency, status,
                         ack_cell(incident, now, target, stage=cached.stage),
-                        age_cell(incident, now), where, what, member)
+                        age_cell(incident, now), where, what, member, owned)
 
     def _static_of(self, incident: Incident, settings: TeamSettings) -> _Static:
-        version = len(incident.changes)
+        version = incident.version
         cached = self._static.get(incident.id)
         if cached is None or cached.version != version or cached.settings is not settings:
             created = incident.created_at
@@ -808,7 +822,8 @@ class BoardView:
             age = age_cell(incident, now)
             if age != old.age or ack != old.ack:
                 self._rows[index] = changed[inc_id] = BoardRow(
-                    old.id, old.urgency, old.status, ack, age, old.where, old.what, old.member)
+                    old.id, old.urgency, old.status, ack, age, old.where, old.what, old.member,
+                    old.owner)
             self._schedule(inc_id, cached)
         if len(due) > 2 * len(due_at) + 1_000:
             self._due = [(when, inc_id) for inc_id, when in due_at.items()]
@@ -819,7 +834,7 @@ class _Static(NamedTuple):
     """What a row needs that only changes with its report (worked out once per version)."""
 
     version: int
-    cells: tuple[str, str, str, str, str, str]
+    cells: tuple[str, str, str, str, str, str, str]
     """:func:`static_cells`."""
     stage: Stage | None
     """The stage the report waits in (``None``: no clock)."""

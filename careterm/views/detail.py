@@ -25,6 +25,8 @@ from careterm.core import casework, vocabulary
 from careterm.core.evidence import evidence_items, size_words
 from careterm.core.model import Incident
 from careterm.core.related import linked_ids, related
+from careterm.core.settings import TeamSettings, format_duration
+from careterm.core.stages import stage_of
 from careterm.core.textsafe import visible
 from careterm.core.timeline import describe_value, timeline_entries
 from careterm.core.triage import format_age, waiting_for
@@ -166,19 +168,37 @@ def _labelled(label: str, text: str, width: int = 18) -> list[str]:
     return [f"{label + ':':<{width}}{first}"] + [" " * width + line for line in rest]
 
 
-def detail_lines(incident: Incident, now: datetime, target: timedelta,
+def stage_text(incident: Incident, now: datetime, settings: TeamSettings) -> str | None:
+    """The stage the report waits in and when its target passes (``review · due 21:40
+    today, in 3h10m (target 12h)``, ``… overdue by 40m``); ``None`` with no clock."""
+    stage = stage_of(incident, settings)
+    if stage is None:
+        return None
+    if stage.overdue(now):
+        state = f"overdue by {format_age(now - stage.due_at)}"
+    else:
+        state = f"in {format_age(stage.due_at - now)}"
+    return (f"{stage.label} · due {moment(stage.due_at, now)}, {state} "
+            f"(target {format_duration(stage.target)})")
+
+
+def detail_lines(incident: Incident, now: datetime, target: TeamSettings | timedelta,
                  others: Mapping[str, Incident] | None = None) -> list[str]:
     """``careterm show``: every field, what is missing, the timeline and the history.
 
     The first line is the id, the urgency and the status, each once; an
     acknowledgement still missing is added there, loud, while one given has its
     own ``acknowledged`` line (when and by whom) below: with the status
-    ``acknowledged`` the head would otherwise say it twice.
+    ``acknowledged`` the head would otherwise say it twice. ``target``: the team's
+    settings (a timedelta: the acknowledgement target, the others at their
+    defaults); the ``stage`` line says which stage the report waits in and when its
+    target passes (:func:`stage_text`).
     """
+    settings = target if isinstance(target, TeamSettings) else TeamSettings(ack=target)
     parts = [incident.id, incident.urgency, incident.status]
     if not incident.acknowledged:
         parts.append(f"unacknowledged for {format_age(waiting_for(incident, now))} "
-                     f"(target {format_age(target)})" if incident.is_open
+                     f"(target {format_age(settings.ack)})" if incident.is_open
                      else "never acknowledged")
     # Urgency and status may come from another laptop's newer careterm: show them safely too.
     head = " · ".join(parts)
@@ -202,6 +222,9 @@ def detail_lines(incident: Incident, now: datetime, target: timedelta,
         consulted = casework.acknowledgement_consulted(incident)
         if consulted:
             lines += _labelled("  consulted", visible(", ".join(consulted), one_line=True))
+    stage = stage_text(incident, now, settings)
+    if stage is not None:
+        lines += _labelled("stage", stage)
     owner = casework.owner(incident)
     lines += _labelled("owner", visible(owner, one_line=True) if owner else "(nobody)")
     missing = [f"{row.option} ({row.missing})" for row in rows if row.missing]

@@ -15,6 +15,7 @@ exactly as typed and cannot end the block, open a heading or make a link.
 
 from __future__ import annotations
 
+import json
 import re
 from datetime import datetime
 from typing import Any
@@ -22,10 +23,13 @@ from typing import Any
 from careterm.core import casework, clock, vocabulary
 from careterm.core.evidence import evidence_items, size_words
 from careterm.core.model import Incident
+from careterm.core.settings import TeamSettings
 from careterm.core.textsafe import visible
 from careterm.core.timeline import timeline_entries
 from careterm.core.vocabulary import FIELD_LABELS, SOURCE_LABELS
 from careterm.views.detail import recused_text
+from careterm.views.privacy import pseudonymised
+from careterm.views.records import incident_to_dict
 
 _INLINE_SPECIAL = re.compile(r"([\\`*_\[\]<>|~&])")
 _NUMBERED = re.compile(r"^(\d{1,9})[.)]")
@@ -273,3 +277,117 @@ def export_markdown(incident: Incident, now: datetime | None = None) -> str:
          for line in _timeline_lines(incident)])
     add([""])
     return "\n".join(out)
+
+
+# ------------------------------------------------------------------ handing the records over
+
+SAFE_ID = re.compile(r"[0-9A-Z]{1,16}")
+"""A report id fit for a file name; any other id (a hostile change from the folder) is
+named by its place in the list instead, never by its text."""
+
+
+def report_file(incident_id: str, number: int, fmt: str) -> str:
+    """The file a report is written to inside the handed-over folder: from its id only."""
+    stem = incident_id if SAFE_ID.fullmatch(incident_id) else f"report-{number:04d}"
+    return f"reports/{stem}.{fmt}"
+
+
+def _captured_day(incident: Incident) -> str:
+    return incident.created_at.strftime("%Y-%m-%d") if incident.created_at else ""
+
+
+def _index_markdown(rows: list[dict[str, str]], title: str) -> str:
+    lines = [f"# {title}: index", "",
+             "| Report | Status | Urgency | Category | Captured | File |",
+             "| --- | --- | --- | --- | --- | --- |"]
+    for row in rows:
+        lines.append(" | ".join(["|" + " " + inline(row["id"]), inline(row["status"]),
+                                 inline(row["urgency"]), inline(row["category"]),
+                                 row["captured"] or "(unknown)",
+                                 f"[{row['file']}]({row['file']}) |"]))
+    if not rows:
+        lines.append("")
+        lines.append("No reports.")
+    return "\n".join(lines) + "\n"
+
+
+def _readme(*, count: int, fmt: str, pseudonymise: bool, team: str, member: str,
+            now: datetime, tool: str) -> str:
+    index = "index.json" if fmt == "json" else "index.md"
+    kind = "JSON (one record per report, with its timeline and history)" if fmt == "json" \
+        else "Markdown (the written record of each report, as `careterm export ID`)"
+    if pseudonymise:
+        names = ("**Pseudonymised.** Each person the team gave a pseudonym (`careterm alias`) "
+                 "is shown by it wherever their name appeared; other names the reports "
+                 "know of (who was involved, the reporter, the people conversations were "
+                 "held with) are shown as initials, contacts as ●●●. The team members "
+                 "who recorded each step are named. A name typed in a text that no people "
+                 "field, conversation or pseudonym names is not recognised: read the files "
+                 "before passing them on.")
+    else:
+        names = ("**Not pseudonymised.** The files hold the reports in full: the names of "
+                 "reporters and of the people involved, contacts, what happened, notes and "
+                 "the whole casework record.")
+    return "\n".join([
+        f"# Records of {inline(team) or 'a CARE team'}", "",
+        "These are the Code of Conduct reports of a CARE team, handed over (for example "
+        "to a standing committee that keeps them for the stated time).", "",
+        "## These files are NOT encrypted", "",
+        "Anyone who can read this folder can read every report in it. Keep it on an "
+        "encrypted disk, share it only with the people it is for, and delete it when the "
+        "time the records are kept for has passed.", "",
+        "## What is inside", "",
+        "- `README.md`: this page.",
+        f"- `{index}`: one line per report (id, status, urgency, category, the day it was "
+        "captured, its file).",
+        f"- `reports/`: {count} report{'s' if count != 1 else ''}, one file each, in {kind}. "
+        "A report the exporting member was recused from holds only its id and status.", "",
+        "## How it was made", "",
+        f"- Made with `careterm export --all` ({inline(tool)}) on {_stamp(now)}.",
+        f"- Team: {inline(team) or '(not named)'}; exported by {inline(member) or '(unknown)'}.",
+        f"- Reports: {count}.",
+        f"- Pseudonymised: {'yes' if pseudonymise else 'no'}.", "",
+        names, ""])
+
+
+def export_bundle(incidents: list[Incident], *, fmt: str = "md", pseudonymise: bool = False,
+                  team: str = "", member: str = "", tool: str = "careterm",
+                  now: datetime | None = None,
+                  settings: TeamSettings | None = None) -> dict[str, str]:
+    """Every report of ``incidents`` as files to hand over: ``{relative path: text}`` with
+    ``README.md`` (what is inside, how it was made, that it is not encrypted), an index
+    (``index.md`` or ``index.json``) and ``reports/ID.md`` (or ``.json``) per report.
+
+    ``pseudonymise``: each report goes through
+    :func:`careterm.views.privacy.pseudonymised` first. A JSON report is
+    :func:`careterm.views.records.incident_to_dict` with its timeline and history
+    (``settings``: the team's, for the stage clock). File names come from report ids
+    only, never from what anyone typed."""
+    now = now or clock.now()
+    files: dict[str, str] = {}
+    rows: list[dict[str, str]] = []
+    ordered = sorted(incidents, key=lambda inc: (inc.created_at is None,
+                                                 inc.created_at or now, inc.id))
+    shown = {inc.id: pseudonymised(inc) if pseudonymise else inc for inc in ordered}
+    for number, original in enumerate(ordered, 1):
+        incident = shown[original.id]
+        name = report_file(original.id, number, fmt)
+        if fmt == "json":
+            record = incident_to_dict(incident, now, detail=True, others=shown,
+                                      settings=settings)
+            files[name] = json.dumps(record, ensure_ascii=False, indent=2) + "\n"
+        else:
+            files[name] = export_markdown(incident, now)
+        category = casework.category(incident) if not incident.recused else None
+        rows.append({"id": original.id if SAFE_ID.fullmatch(original.id) else name,
+                     "status": incident.status, "urgency": incident.urgency,
+                     "category": vocabulary.CATEGORY_LABELS.get(category or "",
+                                                                "not categorised"),
+                     "captured": _captured_day(incident), "file": name})
+    if fmt == "json":
+        files["index.json"] = json.dumps({"reports": rows}, ensure_ascii=False, indent=2) + "\n"
+    else:
+        files["index.md"] = _index_markdown(rows, f"Records of {inline(team) or 'a CARE team'}")
+    files["README.md"] = _readme(count=len(ordered), fmt=fmt, pseudonymise=pseudonymise,
+                                 team=team, member=member, now=now, tool=tool)
+    return files

@@ -59,7 +59,9 @@ from collections.abc import Iterable
 from functools import lru_cache
 from typing import Any, NamedTuple
 
+from careterm.core.casework import aliases as report_aliases
 from careterm.core.model import Incident
+from careterm.core.model import fold as fold_changes
 
 PRIVATE_FIELDS = ("who", "contact", "reporter")
 """Fields hidden in privacy mode."""
@@ -108,12 +110,17 @@ def initials(text: str | None) -> str:
     return "".join(letters[:3]) or BULLET
 
 
-def private_value(name: str, value: str | None) -> str:
-    """The value of ``name`` as privacy mode shows it."""
+def private_value(name: str, value: str | None, mask: NameMask | None = None) -> str:
+    """The value of ``name`` as privacy mode shows it (a who or reporter field that is
+    exactly a name the team gave a pseudonym, by ``mask``: that pseudonym)."""
     if not value:
         return ""
     if name == "contact":
         return CONTACT_MASK
+    if mask is not None and mask.shown:
+        pseudonym = mask.shown.get(fold(value))
+        if pseudonym is not None:
+            return pseudonym
     return initials(value)
 
 
@@ -243,6 +250,26 @@ def _name_parts(text: str) -> tuple[str, ...]:
     return tuple(found)
 
 
+NAME_PARTICLES = frozenset("""
+the and of de da di du la le el al van von der den del della des dos das ter ten y e
+""".split())
+"""Words of a name never replaced alone ("van" of "Ada van Example"), even when aliased."""
+
+
+def alias_parts(name: str) -> list[str]:
+    """The parts of a name the team gave a pseudonym, each replaced alone: every word of
+    two letters or more and each piece of a hyphenated one, common words too ("Guy",
+    "Rose": the team said it is a name), except :data:`NAME_PARTICLES`."""
+    if len(name) > LONG_VALUE:
+        return []
+    parts: list[str] = []
+    for word in (_clean_word(w) for w in name.split()):
+        for piece in (word, *re.split(r"[-‐]", word)):
+            if _letters(piece) >= 2 and fold(piece) not in NAME_PARTICLES:
+                parts.append(piece)
+    return parts
+
+
 def describes_only(text: str) -> bool:
     """True when every word of ``text`` only describes someone ("the reporter")."""
     words = [_clean_word(word) for word in text.split()]
@@ -321,7 +348,7 @@ def known_people(incident: Incident) -> Known:
 
 # ------------------------------------------------------------------ masking
 
-_CONTACT, _NAME, _KEEP = "contact", "name", "keep"
+_CONTACT, _NAME, _KEEP, _ALIAS = "contact", "name", "keep", "alias"
 
 
 class NameMask:
@@ -330,11 +357,30 @@ class NameMask:
 
     ``keep``: names shown as written (team members) where a hidden name part would
     otherwise take a piece of them; a name that is also in ``names`` is hidden.
+    ``aliases``: ``(name, pseudonym)`` pairs (the team's pseudonyms, issue 15): the name,
+    and each of its parts alone, is replaced by the pseudonym rather than initials
+    (a part two pseudonyms share, "Example" of "Jordan Example" and "Sam Example",
+    by both: "Person A / Person B"). Aliases are never cut by :data:`MAX_NEEDLES`.
     """
 
     def __init__(self, names: Iterable[str] = (), contacts: Iterable[str] = (),
-                 keep: Iterable[str] = ()) -> None:
+                 keep: Iterable[str] = (),
+                 aliases: Iterable[tuple[str, str]] = ()) -> None:
         needles: dict[str, str] = {}
+        self.shown: dict[str, str] = {}
+        """Folded alias needle → the pseudonym shown in its place."""
+        for name, pseudonym in aliases:
+            for value in (name, *alias_parts(name)):
+                key = fold(value)
+                if len(key) < 2 or not any(_is_word(ch) for ch in key):
+                    continue
+                earlier = self.shown.get(key)
+                if earlier is not None and pseudonym not in earlier.split(" / "):
+                    pseudonym_shown = f"{earlier} / {pseudonym}"
+                else:
+                    pseudonym_shown = earlier or pseudonym
+                self.shown[key] = pseudonym_shown
+        alias_keys = sorted(self.shown, key=len, reverse=True)
         for value in contacts:
             key = fold(value)
             if len(key) >= 2:
@@ -345,13 +391,21 @@ class NameMask:
                 needles.setdefault(key, _NAME)
         hidden_words = {word for key, kind in needles.items() if kind == _NAME
                         for word in key.split()}
+        for key in self.shown:
+            needles.pop(key, None)
+        hidden_words.update(word for key in self.shown for word in key.split())
         for value in keep:
             key = fold(value)
-            if key not in needles and hidden_words.intersection(key.split()):
+            if key not in needles and key not in self.shown \
+                    and hidden_words.intersection(key.split()):
                 needles[key] = _KEEP
         longest_first = sorted(needles, key=len, reverse=True)[:MAX_NEEDLES]
-        self.needles: list[tuple[str, str]] = [(key, needles[key]) for key in longest_first]
-        """Folded text to find, and what it is (contact, name, kept); longest first."""
+        self.needles: list[tuple[str, str]] = sorted(
+            [(key, _ALIAS) for key in alias_keys]
+            + [(key, needles[key]) for key in longest_first],
+            key=lambda needle: len(needle[0]), reverse=True)
+        """Folded text to find, and what it is (contact, name, kept, alias); longest
+        first."""
 
     @classmethod
     def none(cls) -> NameMask:
@@ -360,14 +414,15 @@ class NameMask:
 
     @classmethod
     def for_incident(cls, incident: Incident, *, pseudonyms: Iterable[str] = ()) -> NameMask:
-        """The mask for one report: see :func:`known_people`; ``pseudonyms`` are the
-        team's aliases for its people, hidden too."""
+        """The mask for one report: see :func:`known_people`, with the team's pseudonyms
+        for its people (:func:`careterm.core.casework.aliases`) shown in their place;
+        ``pseudonyms`` are more names the caller wants hidden as initials."""
         known = known_people(incident)
         names = list(known.names)
         for alias in pseudonyms:
             names.append(alias)
             names.extend(name_parts(alias))
-        return cls(names, known.contacts, known.members)
+        return cls(names, known.contacts, known.members, report_aliases(incident))
 
     def __bool__(self) -> bool:
         return any(kind != _KEEP for _, kind in self.needles)
@@ -377,13 +432,13 @@ class NameMask:
         if not text or not self:
             return text
         folded, source = _folded(text)
-        found: list[tuple[int, int, str]] = []
+        found: list[tuple[int, int, str, str]] = []
         for needle, kind in self.needles:
             start = folded.find(needle)
             while start != -1:
                 end = start + len(needle)
                 if _bounded(folded, needle, start, end):
-                    found.append((start, end, kind))
+                    found.append((start, end, kind, needle))
                 start = folded.find(needle, start + 1)
         if not found:
             return text
@@ -391,7 +446,7 @@ class NameMask:
         out: list[str] = []
         kept_from = 0
         covered = 0
-        for start, end, kind in found:
+        for start, end, kind, needle in found:
             if start < covered:
                 continue
             covered = end
@@ -405,7 +460,10 @@ class NameMask:
             original = text[begin:stop].rstrip()
             stop = begin + len(original)
             out.append(text[kept_from:begin])
-            out.append(CONTACT_MASK if kind == _CONTACT else initials(original))
+            if kind == _ALIAS:
+                out.append(self.shown[needle])
+            else:
+                out.append(CONTACT_MASK if kind == _CONTACT else initials(original))
             kept_from = stop
         out.append(text[kept_from:])
         return "".join(out)
@@ -450,3 +508,53 @@ class MaskCache:
         wanted = set(keep)
         for inc_id in [key for key in self._masks if key not in wanted]:
             del self._masks[inc_id]
+
+
+# ------------------------------------------------------------------ a whole report
+
+_NOT_TEXT = frozenset({
+    "created_at", "when", "at", "held_at", "review_at", "status", "urgency", "source",
+    "ongoing", "category", "kind", "state", "decision", "violation", "review_violation",
+    "resolutions", "statement_level", "wishes", "via", "mark", "other", "size", "sha256",
+    "blob", "number", "id", "type",
+})
+"""Keys of a change's data that hold careterm's own vocabulary, times or ids, never
+anyone's text: copied as they are by :func:`pseudonymised`."""
+
+
+def _masked(value: Any, mask: NameMask) -> Any:
+    """``value`` with every text in it (inside lists and dicts too) passed through ``mask``."""
+    if isinstance(value, str):
+        return mask(value)
+    if isinstance(value, list):
+        return [_masked(item, mask) for item in value]
+    if isinstance(value, dict):
+        return {key: item if key in _NOT_TEXT or key.startswith("support_")
+                else _masked(item, mask) for key, item in value.items()}
+    return value
+
+
+def pseudonymised(incident: Incident, mask: NameMask | None = None) -> Incident:
+    """A copy of ``incident`` with every text it ever held (each value in its history,
+    notes, casework entries, the members who recorded them) passed through its mask
+    (:meth:`NameMask.for_incident`: pseudonyms where the team gave one, initials for
+    other known names, ``●●●`` for contacts), for ``export --pseudonymise``.
+
+    The copy is folded again from the masked changes, so every view of it (the written
+    record, the JSON record with its timeline and history) shows only masked text;
+    ``alias`` entries keep the pseudonym and lose the name. A recused stub is returned
+    as it is (it holds no text)."""
+    if incident.recused:
+        return incident
+    mask = mask or NameMask.for_incident(incident)
+    changes = []
+    for change in incident.changes:
+        data = change.get("data") or {}
+        if change.get("op") == "alias":
+            data = {"pseudonym": data.get("pseudonym")}
+        copy = {**change, "data": _masked(data, mask)}
+        if isinstance(change.get("by"), str):
+            copy["by"] = mask(change["by"])
+        changes.append(copy)
+    folded = fold_changes(changes)
+    return folded.get(incident.id, Incident(id=incident.id))

@@ -45,7 +45,7 @@ RECORD_KEYS = ("id", "what", "who", "when", "when_text", "where", "ongoing", "co
                "acknowledged_at", "acknowledged_by", "acknowledged_via", "notes", "marks",
                "missing", "support", "updated_at", "waiting_seconds", "category", "review",
                "resolutions", "conflicts", "conversations", "unilateral", "informed",
-               "needs_informing", "statement", "warnings", "review_meeting",
+               "needs_informing", "statement", "summary", "warnings", "review_meeting",
                "resolution_members", "acknowledged_consulted", "owner", "recused", "wishes",
                "relayed_by", "links", "stage", "stage_due_at", "overdue")
 """Keys of every record, in output order."""

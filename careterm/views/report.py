@@ -21,20 +21,34 @@ was captured; a report with no capture time is left out of a period); the
 period's dates are the event's, so they are printed. "People named in more
 than one report" is a count from :func:`careterm.core.related.repeat_people`
 (names matched, confirmed links): a number, never a name.
+
+Public summaries (issue 15) are the one place free text is published: a report's
+summary (:mod:`careterm.core.summaries`) is listed once two different members
+approved its exact text, under its category as the counts show it (a category merged
+into "other" puts its summaries under "other" too, so the list never undoes the
+merge), sorted by their text (never by date: no day or time of any report is
+published). An approved summary that holds a name or contact known in its report
+(the report's :class:`~careterm.views.privacy.NameMask` would change it:
+:func:`summary_names`) is never published; :func:`withheld_summaries` names those
+reports so the CLI and the app can say so. The summary text is escaped for Markdown
+(one line each), so what the team typed is printed, never read as markup. With no
+approved summary the report reads exactly as before.
 """
 
 from __future__ import annotations
 
+import re
 import statistics
 from collections import Counter
 from collections.abc import Iterable
 from datetime import date, datetime
 from typing import Any
 
-from careterm.core import casework, clock, vocabulary
+from careterm.core import casework, clock, summaries, vocabulary
 from careterm.core.model import Incident
 from careterm.core.related import repeat_people
-from careterm.core.textsafe import safe_json
+from careterm.core.textsafe import safe_json, visible
+from careterm.views.privacy import NameMask
 
 THRESHOLD = 3
 """Categories and resolutions with fewer reports than this are merged into "other"."""
@@ -43,6 +57,13 @@ ANONYMISED_NOTE = (
     "descriptions or times of any report. Categories and resolutions with fewer than "
     f"{THRESHOLD} reports are counted under \"other\", so that nobody can be singled out."
 )
+ANONYMISED_NOTE_WITH_SUMMARIES = (
+    "Anonymised: apart from the short public summaries the team wrote and two members "
+    "approved, this report holds counts only. It contains no names, contacts, places or "
+    "times of any report. Categories and resolutions with fewer than "
+    f"{THRESHOLD} reports are counted under \"other\", so that nobody can be singled out."
+)
+SUMMARIES_HEADING = "Summaries of reports, in the team's words"
 FINDINGS = ("yes", "no", "undetermined", "not-recorded")
 FINDING_LABELS = {"yes": "violation found", "no": "no violation found",
                   "undetermined": "undetermined", "not-recorded": "not recorded"}
@@ -72,6 +93,63 @@ def in_period(incident: Incident, start: date | None, end: date | None) -> bool:
         return False
     day = incident.created_at.date()
     return (start is None or day >= start) and (end is None or day <= end)
+
+
+def summary_names(incident: Incident, text: str | None = None) -> bool:
+    """True when ``text`` (default: the report's public summary) holds a name or contact
+    known in the report: who, reporter, contact, the review's actors, the people
+    conversations were held with (any value they ever held). Such a summary is warned
+    about when written and never published."""
+    body = text if text is not None else summaries.summary_text(incident)
+    if not body:
+        return False
+    return NameMask.for_incident(incident)(body) != body
+
+
+def _approved(reports: Iterable[Incident]) -> tuple[list[Incident], list[str]]:
+    """The reports whose approved summary may be published, and the ids of those whose
+    approved summary names someone (withheld)."""
+    published: list[Incident] = []
+    withheld: list[str] = []
+    for incident in reports:
+        if incident.recused or not summaries.is_approved(incident):
+            continue
+        if summary_names(incident):
+            withheld.append(incident.id)
+        else:
+            published.append(incident)
+    return published, sorted(withheld)
+
+
+def withheld_summaries(incidents: Iterable[Incident] | dict[str, Incident], *,
+                       start: date | None = None, end: date | None = None) -> list[str]:
+    """Ids of the reports in the period whose approved public summary holds a name
+    known in the report, so the report leaves it out."""
+    reports = (incidents.values() if isinstance(incidents, dict) else incidents)
+    return _approved(i for i in reports if in_period(i, start, end))[1]
+
+
+def withheld_notice(ids: list[str]) -> str:
+    """What the CLI and the app say about summaries left out (one sentence), or ``""``."""
+    if not ids:
+        return ""
+    which = ", ".join(ids)
+    return (f"not published: the approved public summary of {which} holds a name or contact "
+            "known in the report; reword it (careterm summary ID --text TEXT) and approve it "
+            "again")
+
+
+def _summary_groups(reports: list[Incident], shown: dict[str, int]) -> dict[str, list[str]]:
+    """Approved, publishable summaries by category (as merged in ``shown``), in
+    :data:`vocabulary.CATEGORIES` order, each group sorted by its text."""
+    groups: dict[str, list[str]] = {}
+    for incident in _approved(reports)[0]:
+        name = casework.category(incident) or "other"
+        if name not in shown:
+            name = "other"
+        groups.setdefault(name, []).append(summaries.summary_text(incident) or "")
+    return {name: sorted(groups[name], key=str.casefold)
+            for name in vocabulary.CATEGORIES if name in groups}
 
 
 def transparency_report(incidents: Iterable[Incident] | dict[str, Incident],
@@ -110,9 +188,11 @@ def transparency_report(incidents: Iterable[Incident] | dict[str, Incident],
             ack_minutes.append(max(0.0, seconds) / 60)
         elif incident.created_at and not incident.acknowledged:
             waiting_minutes.append(max(0.0, (now - incident.created_at).total_seconds()) / 60)
+    by_category = _merge_small(categories, vocabulary.CATEGORIES)
+    published = _summary_groups(reports, by_category)
     return {
         "title": "Code of Conduct transparency report",
-        "note": ANONYMISED_NOTE,
+        "note": ANONYMISED_NOTE_WITH_SUMMARIES if published else ANONYMISED_NOTE,
         "threshold": THRESHOLD,
         "period": {"from": start.isoformat() if start else None,
                    "to": end.isoformat() if end else None},
@@ -120,7 +200,7 @@ def transparency_report(incidents: Iterable[Incident] | dict[str, Incident],
         "still_open": sum(1 for i in reports if i.is_open),
         "people_named_more_than_once": repeat_people(reports),
         "with_resolution": len(reports) - without_resolution,
-        "by_category": _merge_small(categories, vocabulary.CATEGORIES),
+        "by_category": by_category,
         "by_resolution": _merge_small(resolved, vocabulary.RESOLUTIONS),
         "resolutions_recorded": sum(resolved.values()),
         "without_resolution": without_resolution,
@@ -134,6 +214,7 @@ def transparency_report(incidents: Iterable[Incident] | dict[str, Incident],
             "longest_waiting_minutes": (_round_minutes(max(waiting_minutes))
                                         if waiting_minutes else None),
         },
+        "summaries": published,
     }
 
 
@@ -183,7 +264,34 @@ def render_markdown(report: dict[str, Any]) -> str:
     if ack["longest_waiting_minutes"] is not None:
         out.append(f"- **Longest still waiting:** {_minutes(ack['longest_waiting_minutes'])}")
     out.append("")
+    published = report.get("summaries") or {}
+    if published:
+        out += [f"## {SUMMARIES_HEADING}", "",
+                "Each summary was written by the team and approved by two of its members.",
+                ""]
+        for name, texts in published.items():
+            out += [f"### {_escape(vocabulary.CATEGORY_LABELS.get(name, name))}", ""]
+            out += [f"- {_escape(text)}" for text in texts]
+            out.append("")
     return "\n".join(out)
+
+
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]<>|~&])")
+_MARKDOWN_LEADING = re.compile(r"^([#+\-=]|\d+(?=[.)]))")
+
+
+def _escape(text: str) -> str:
+    """User text as literal Markdown on one line (line breaks become spaces, control
+    characters shown): every character Markdown could read as markup is escaped, and
+    a start that would make a heading, a list or a quote."""
+    line = " ".join(visible(text, one_line=True).split())
+    line = _MARKDOWN_SPECIAL.sub(r"\\\1", line)
+    leading = _MARKDOWN_LEADING.match(line)
+    if leading is None:
+        return line
+    if leading[1].isdigit():  # "1. …" would start a numbered list: escape the full stop
+        return leading[1] + "\\" + line[leading.end():]
+    return "\\" + line
 
 
 def render_json(report: dict[str, Any]) -> str:

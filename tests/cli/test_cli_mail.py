@@ -185,3 +185,23 @@ def test_evidence_goes_into_backups_and_export_but_never_the_report(cli, home: P
     again = cli("--home", str(restored), "evidence", report["id"], "1", "--save", str(saved))
     assert again.code == 0, again.err
     assert saved.read_bytes() == b"JPEG bytes of a badge"
+
+
+def test_the_team_sets_the_mail_urgency_and_the_evidence_limit(cli, tmp_path: Path) -> None:
+    result = cli("settings", "--mail-urgency", "high", "--evidence-limit", "1MB")
+    assert result.code == 0, result.err
+    shown = cli("settings").out
+    assert "urgency of a report that arrives by e-mail" in shown and "high" in shown
+    assert "largest evidence file" in shown and "1 MB" in shown
+    (tmp_path / "one.eml").write_bytes(_message().as_bytes())
+    cli("mail", str(tmp_path / "one.eml"))
+    [report] = _reports(cli)
+    assert report["urgency"] == "high"
+    (tmp_path / "big.png").write_bytes(b"x" * (1024 * 1024 + 1))
+    refused = cli("attach", report["id"], str(tmp_path / "big.png"))
+    assert refused.code == 2 and "evidence limit of 1 MB" in refused.err
+    for bad in (("--mail-urgency", "urgent"), ("--evidence-limit", "0"),
+                ("--evidence-limit", "5GB")):
+        wrong = cli("settings", *bad)
+        assert wrong.code == 2 and len(wrong.err.strip().splitlines()) == 1
+    assert "high" in cli("settings").out  # nothing changed by the refused values

@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from careterm.actions import evidence
+from careterm.actions.settings import change_settings
 from careterm.core.evidence import evidence_items
 from careterm.errors import InvalidInput
 from careterm.store import evidence as local
@@ -98,11 +99,15 @@ def test_a_swapped_file_is_refused_and_named(team_of_two: Team, tmp_path: Path) 
 
 
 def test_over_the_limit_is_refused_without_storing(team_of_two: Team, tmp_path: Path) -> None:
-    ada = team_of_two.laptops[0]
-    ada.update_meta(settings={"evidence_limit_mb": 0.01})
-    with pytest.raises(InvalidInput, match="larger than the team's evidence limit"):
-        _attach(team_of_two, tmp_path)
-    assert evidence_items(ada.get(_report_id(team_of_two))) == []
+    ada, bo = team_of_two.laptops
+    team_of_two.on(0, lambda s: change_settings(s, {"evidence_limit_mb": 1}))
+    team_of_two.sync_all()  # a team setting: Bo's laptop holds to it too
+    big = b"x" * (1024 * 1024 + 1)
+    for n, laptop in ((0, ada), (1, bo)):
+        with pytest.raises(InvalidInput, match="larger than the team's evidence limit of 1 MB"):
+            _attach(team_of_two, tmp_path, big, n=n)
+        assert evidence_items(laptop.get(_report_id(team_of_two))) == []
+    assert _attach(team_of_two, tmp_path, big[:-1], n=1).size == 1024 * 1024
 
 
 def test_names_with_folders_and_control_characters(team_of_two: Team, tmp_path: Path) -> None:

@@ -185,7 +185,9 @@ async def test_filter_keys_and_the_active_filter_line(store: Store, frozen_clock
         assert table_ids(app) == [made["low"]]
         await pilot.press("escape")
         assert len(table_ids(app)) == 4
-        assert "all open reports" in str(app.screen.query_one("#filter-line").render())
+        # At 100 columns the guide's second form: every filter key, m (mine) too.
+        line = str(app.screen.query_one("#filter-line").render())
+        assert line.startswith("all open · ") and "m mine" in line
         await pilot.press("slash", *"table 4")
         assert table_ids(app) == [made["acked"]]
         assert "search “table 4”" in str(app.screen.query_one("#filter-line").render())

@@ -11,6 +11,7 @@ import pytest
 from textual.message import Message
 from textual.widgets import Input, Select
 
+from careterm.actions import incidents
 from careterm.core import clock
 from careterm.core.textsafe import visible
 from careterm.store import draft
@@ -465,11 +466,15 @@ async def test_dropdowns_take_one_letter_and_enter_moves_on_as_the_footer_says(
         assert state(app, "urgency") == "high: raised, it is ongoing"
         await pilot.press("enter")  # on to the next field, no list opened
         assert app.focused is field(app, "contact")
-        await pilot.press("enter", "enter")
+        await pilot.press("enter", "enter", "enter")  # contact, reporter, relayed by
         source = app.screen.query_one("#f-source", Select)
         assert app.focused is source
         assert "i e r o b answer" in screen_lines(app)[-1]
         await pilot.press("e", "enter")
+        wishes = app.screen.query_one("#f-wishes", Select)
+        assert app.focused is wishes
+        assert "a n d r u answer" in screen_lines(app)[-1]
+        await pilot.press("enter")  # not asked: enter moves on
         urgency = app.screen.query_one("#f-urgency", Select)
         assert source.value == "email" and app.focused is urgency
         assert "c h m l answer" in screen_lines(app)[-1]
@@ -574,3 +579,50 @@ def test_first_words_and_time_of_a_draft(frozen_clock) -> None:
     now = clock.now()
     assert draft.draft_time(now.isoformat()) == "14:30"
     assert draft.draft_time((now - timedelta(days=1)).isoformat()) == "yesterday 14:30"
+
+
+@sync
+async def test_wishes_and_relayed_by_are_asked_and_stored(frozen_clock) -> None:
+    store = memory_store()
+    app = RecordingApp(store=store)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot, app)
+        await pilot.press("n")
+        await pilot.press(*"Remark at the badge desk")
+        field(app, "relayed_by").focus()
+        await pilot.press(*"Val Volunteer", "tab", "tab")
+        assert app.screen.focused is app.screen.query_one("#f-wishes")
+        await pilot.press("d")  # don't confront them: one letter, like the other dropdowns
+        await pilot.pause()
+        lines = screen_lines(app)
+        assert any("reporter wants" in line and "don't confront them" in line
+                   for line in lines)  # scrolled into view at 80x24
+        await pilot.press("ctrl+s")
+        await settle(pilot, app)
+        await answer_told(pilot, app, "n")
+        [saved] = [m for m in app.seen if isinstance(m, IncidentSaved)]
+    incident = store.get(saved.captured.id)
+    assert incident.extra["wishes"] == "no-confrontation"
+    assert incident.extra["relayed_by"] == "Val Volunteer"
+
+
+@sync
+async def test_editing_keeps_wishes_and_relayed_by(frozen_clock) -> None:
+    store = memory_store()
+    inc_id = incidents.capture(store, "Remark at the badge desk", wishes="record-only",
+                               relayed_by="Val Volunteer").id
+    app = RecordingApp(store=store)
+    async with app.run_test(size=(60, 20)) as pilot:
+        await settle(pilot, app)
+        app.push_screen(CaptureScreen(incident=store.get(inc_id)))
+        await settle(pilot, app)
+        assert field(app, "relayed_by").value == "Val Volunteer"
+        assert app.screen.query_one("#f-wishes", Select).value == "record-only"
+        app.screen.query_one("#f-wishes").focus()
+        await pilot.press("a")
+        await pilot.pause()
+        assert app.screen.query_one("#f-wishes", Select).value == "action"
+        assert screen_lines(app)[-2].strip()  # the hint line is there, not cut away
+        await pilot.press("ctrl+s")
+        await settle(pilot, app)
+    assert store.get(inc_id).extra["wishes"] == "action"

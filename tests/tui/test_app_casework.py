@@ -105,7 +105,8 @@ async def test_review_form_records_every_answer(store: Store, frozen_clock) -> N
         assert isinstance(app.screen, CaseworkForm)
         await pilot.press(*"Touched twice after being told no")  # the first field has focus
         fill(app, violation="yes", actors="Dee Fictional, Gus Mock",
-             reason="Two witnesses confirm it")
+             reason="Two witnesses confirm it", members="Ada Example, Bo Sample",
+             at="yesterday 20:00")
         await save(pilot, app)
         assert isinstance(app.screen, IncidentScreen)
         text = shown(app)
@@ -113,10 +114,15 @@ async def test_review_form_records_every_answer(store: Store, frozen_clock) -> N
         assert "Code of Conduct violation: yes" in text
         assert "who acted badly: Dee Fictional, Gus Mock" in text
         assert "reasoning: Two witnesses confirm it" in text
-        assert "review: finding, violation, actors, reason recorded" in hint(app)
+        assert "review: finding, violation, actors, reason, members, at recorded" in hint(app)
+        # Bo Sample has no laptop in this team and recorded nothing: a warning, stored anyway.
+        assert "⚠ not a known member of the team: Bo Sample" in hint(app)
     assert casework.review(store.get(inc_id)) == {
         "finding": "Touched twice after being told no", "violation": "yes",
         "actors": ["Dee Fictional", "Gus Mock"], "reason": "Two witnesses confirm it"}
+    meeting = casework.review_meeting(store.get(inc_id))
+    assert meeting["members"] == ["Ada Example", "Bo Sample"]
+    assert meeting["at_text"] == "yesterday 20:00"
 
 
 @sync
@@ -139,7 +145,8 @@ async def test_resolution_then_informing_the_reporter(store: Store, frozen_clock
 
         await pilot.press("i")
         await pilot.press(*"in person at the info desk", "enter")
-        await pilot.press(*"asked to stop; we keep an eye out", "enter")  # enter in the last
+        await pilot.press(*"asked to stop; we keep an eye out", "enter")
+        await pilot.press("enter")  # consulted left empty: enter in the last field saves
         await settle(pilot, app)
         assert isinstance(app.screen, IncidentScreen)
         text = shown(app)
@@ -406,7 +413,8 @@ async def test_handover_lists_what_waits_for_whom(frozen_clock) -> None:
         assert sections["Unacknowledged"] == [unacked]
         assert sections["Waiting for a decision"] == [deciding]
         assert sections["Waiting to inform the reporter"] == [informing]
-        assert sections["Everything open"] == [unacked, deciding, informing]
+        # Grouped by owner: nobody owns these three ("nobody owns these" heads them).
+        assert sections["Everything open"] == ["nobody", unacked, deciding, informing]
         assert closed not in page
         assert "● inform 0s      ✉ inform " in page  # the stage's clock, then the flag
         assert "Overdue (0)  past the team's target for their stage" in page
@@ -498,3 +506,51 @@ async def test_handover_lists_overdue_reports_by_stage(frozen_clock) -> None:
         assert lines[start + 4].split()[0] == reviewing
         assert "⚠ review 13h" in lines[start + 4]  # 13 h of 12: a warning
         assert fresh not in "\n".join(lines[start:start + 5])
+
+
+@sync
+async def test_team_decisions_name_their_members_and_one_alone_keeps_a_warning(
+        store: Store, frozen_clock) -> None:
+    inc_id = capture_one(store)
+    incidents.acknowledge(store, inc_id, "in-person")
+    casework_actions.record_review(store, inc_id, finding="Confirmed by two witnesses",
+                                   members="Ada Example, Cy Member")
+    app = CaretermApp(store=store, cursor_blink=False)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await open_report(pilot, app, inc_id)
+        await pilot.press("v")
+        assert isinstance(app.screen, CaseworkForm)
+        app.screen.query_one("#f-resolutions", SelectionList).select("stop-behaviour")
+        fill(app, members="Ada Example")  # one member alone: stored, with a standing warning
+        await save(pilot, app)
+        assert isinstance(app.screen, IncidentScreen)
+        assert casework.resolution_members(store.get(inc_id)) == ["Ada Example"]
+        assert any("member" in w for w in casework.incident_warnings(store.get(inc_id)))
+        assert "WARNINGS" in shown(app)
+        await pilot.press("i")
+        fill(app, how="in person at the desk", consulted="Ada Example, Nobody Known")
+        await save(pilot, app)
+        assert isinstance(app.screen, IncidentScreen)
+        assert "⚠ not a known member of the team: Nobody Known" in hint(app)
+    informed = casework.informed_records(store.get(inc_id))
+    assert informed[-1]["consulted"] == ["Ada Example", "Nobody Known"]
+
+
+@sync
+async def test_conflict_form_records_the_teams_decision(store: Store, frozen_clock) -> None:
+    inc_id = capture_one(store)
+    app = CaretermApp(store=store, cursor_blink=False)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await open_report(pilot, app, inc_id)
+        await pilot.press("x")
+        assert isinstance(app.screen, CaseworkForm)
+        fill(app, member="Bo Sample", reason="shares a flat with the reporter",
+             decision="may-take-part", **{"decided-by": "Ada Example"})
+        await save(pilot, app)
+        assert isinstance(app.screen, IncidentScreen)
+        said = hint(app)
+        assert "team decision: may take part" in said
+        assert "⚠ not a known member of the team: Bo Sample" in said
+    decided = casework.conflict_decisions(store.get(inc_id))
+    assert [(d["member"], d["decision"], d["decided_by"]) for d in decided.values()] == [
+        ("Bo Sample", "may-take-part", ["Ada Example"])]

@@ -253,7 +253,8 @@ async def test_the_lock_waits_for_a_casework_form_being_stored(
         await pilot.press(*PASSPHRASE, "enter")
         await settle(pilot, app)
         assert isinstance(app.screen, IncidentScreen)
-        assert "review: finding recorded" in str(app.screen.query_one("#incident-hint").render())
+        assert "review: finding, members recorded" in str(
+            app.screen.query_one("#incident-hint").render())
     reopened = Store.open(home, PASSPHRASE)
     assert casework.review(reopened.get(inc_id))["finding"] == "Touched twice after being told no"
 

@@ -7,8 +7,10 @@ from pathlib import Path
 import pytest
 from textual.widgets import Input, Static, TextArea
 
+from careterm.actions.incidents import prepare_capture
 from careterm.store import station
 from careterm.team import station_admin
+from careterm.tui.app import CaretermApp
 from careterm.tui.station import StationApp
 from tests.support import PASSPHRASE, Team, run_async, settle, wait_for
 
@@ -84,3 +86,17 @@ def test_station_snapshot(snap_compare, frozen_clock, station_home: Path,
         await pilot.pause()
 
     assert snap_compare(StationApp(station_home), run_before=typed, terminal_size=size)
+
+
+@run_async
+async def test_a_station_report_arrives_live_on_the_care_board(station_home: Path,
+                                                              team_of_two: Team) -> None:
+    ada = team_of_two.laptops[0]
+    app = CaretermApp(store=ada, cursor_blink=False, sync_seconds=3600)  # the watcher only
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot, app)
+        ref = station.send(station_home, prepare_capture(WHAT, where="Hall Omega").data)
+        await wait_for(pilot, lambda: ref in app.incidents, timeout=15)
+        await settle(pilot, app)
+        row = app.incidents[ref]
+        assert not row.acknowledged and row.extra["relayed_by"].startswith("Registration")

@@ -40,6 +40,13 @@ CASES = [
     ("privacy-board", (60, 20)),
     # Locked: the dialog centred like the unlock screen.
     ("lock", (80, 24)),
+    # Team settings (S), and a value careterm settings would refuse, said in the dialog.
+    ("settings", (80, 24)), ("settings", (120, 36)),
+    ("settings-refused", (80, 24)), ("settings-refused", (120, 36)),
+    # After the event: a pseudonym in privacy mode, an erased report, the erasure status.
+    ("privacy-alias", (80, 24)), ("privacy-alias", (120, 36)),
+    ("erased", (80, 24)), ("erased", (120, 36)),
+    ("erasure-status", (80, 24)), ("erasure-status", (120, 36)),
 ]
 
 

@@ -181,7 +181,7 @@ def cmd_show(args: argparse.Namespace, session: Session) -> int:
         out(safe_json(incident_to_dict(incident, now, detail=True, others=seen,
                                        settings=store.team_settings()), indent=2))
     else:
-        out("\n".join(detail_lines(incident, now, store.ack_target(), seen)))
+        out("\n".join(detail_lines(incident, now, store.team_settings(), seen)))
     conflict = casework.member_conflict_warning(incident, store.member)
     if conflict:
         notice("warning: " + conflict)
@@ -232,6 +232,9 @@ def _update_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("id", metavar="ID")
     _add_report_options(parser, update=True)
     parser.add_argument("--status", metavar=choices(STATUSES), help="move it on in the workflow")
+    parser.add_argument("--reason", metavar="TEXT",
+                        help="with --status closed: why it closes without a resolution told "
+                             "to the reporter (recorded in the timeline)")
 
 
 @command("update", "change answers of a report (old values stay in its history)",
@@ -243,11 +246,15 @@ def cmd_update(args: argparse.Namespace, session: Session) -> int:
         fields[f"support_{kind}"] = state
     if args.status is not None:
         fields["status"] = args.status
+    if args.reason is not None and args.status is None:
+        raise InvalidInput("--reason goes with --status (why the report closes without a "
+                           "resolution told to the reporter)")
     if not fields and not marks:
         raise InvalidInput("nothing to change: give an option such as --where or --status")
     store = session.store()
     incident = store.get(args.id)
-    changed = incidents.update(store, incident.id, marks=marks or None, **fields)
+    changed = incidents.update(store, incident.id, marks=marks or None, reason=args.reason,
+                               **fields)
     if not changed:
         notice(f"{incident.id}: nothing changed (it already had those answers)")
         return 0

@@ -13,12 +13,13 @@ from __future__ import annotations
 import argparse
 
 from careterm.actions.settings import change_settings, current_settings, settings_timeline
-from careterm.cli.commands import command
+from careterm.cli.commands import choices, command
 from careterm.cli.output import out
 from careterm.cli.session import Session
 from careterm.core import clock
 from careterm.core.settings import SETTING_LABELS, describe_setting, parse_changes
 from careterm.core.textsafe import visible
+from careterm.core.vocabulary import URGENCIES
 from careterm.views.detail import moment
 
 
@@ -36,6 +37,13 @@ def _settings_arguments(parser: argparse.ArgumentParser) -> None:
                         help="the event's dates, e.g. 2027-06-02..2027-06-06 ('none' clears)")
     parser.add_argument("--critical-alert", metavar="{on,off}", dest="critical_alert",
                         help="a toast and the bell in the app for a new critical report")
+    parser.add_argument("--retention", metavar="DAYS",
+                        help="erase closed reports' personal fields this long after the "
+                             "event's last day, e.g. 90d ('careterm retention'; 'none' clears)")
+    parser.add_argument("--evidence-limit", metavar="MB", dest="evidence_limit",
+                        help="the largest file kept as evidence, e.g. 20MB (default 20)")
+    parser.add_argument("--mail-urgency", metavar=choices(URGENCIES), dest="mail_urgency",
+                        help="the urgency of a report made from an e-mail (default medium)")
     parser.add_argument("--history", action="store_true",
                         help="also list every change of the settings, oldest first")
 
@@ -46,7 +54,8 @@ def cmd_settings(args: argparse.Namespace, session: Session) -> int:
     """Change the settings given (all checked first), then show them."""
     values = parse_changes(ack=args.ack, review=args.review, needs_info=args.needs_info,
                            inform=args.inform, event=args.event,
-                           critical_alert=args.critical_alert)
+                           critical_alert=args.critical_alert, retention=args.retention,
+                           evidence_limit=args.evidence_limit, mail_urgency=args.mail_urgency)
     store = session.store()
     if values:
         changed = change_settings(store, values)

@@ -52,11 +52,13 @@ class BoardScreen(Screen[None]):
         # The app's p, listed here so the footer shows it before the board's own keys run
         # out of room (the footer lists the screen's keys before the app's).
         Binding("p", "app.toggle_privacy", "privacy"),
+        Binding("w", "assign", "owner"),
         Binding("h", "handover", "handover"),
         Binding("T", "transparency", "report"),
         # The filter keys: the filter line above the table lists them at every width.
         Binding("exclamation_mark", "toggle_unacked", "unacked", show=False),
         Binding("i", "toggle_inform", "inform", show=False),
+        Binding("m", "toggle_mine", "mine", show=False),
         Binding("c", "toggle_closed", "closed", show=False),
         Binding("f", "filters", "filter", show=False),
         Binding("slash", "search", "search", show=False),
@@ -195,6 +197,11 @@ class BoardScreen(Screen[None]):
         """Show only reports whose resolution is still to be told to the reporter."""
         self.set_filter(self.view.spec.with_(inform_only=not self.view.spec.inform_only))
 
+    def action_toggle_mine(self) -> None:
+        """Show only the reports this laptop's member owns (or everything again)."""
+        mine = None if self.view.spec.owner else (host(self).member_name or None)
+        self.set_filter(self.view.spec.with_(owner=mine))
+
     def action_toggle_closed(self) -> None:
         """Show the closed reports (off the board otherwise), or the open ones again."""
         self.set_filter(self.view.spec.with_(
@@ -273,6 +280,12 @@ class BoardScreen(Screen[None]):
         selected = self.table.selected_id()
         if selected:
             host(self).ask_acknowledge(selected)
+
+    def action_assign(self, incident_id: str | None = None) -> None:
+        """w: who owns the selected report (a choice of the team's members, or nobody)."""
+        selected = incident_id or self.table.selected_id()
+        if selected:
+            host(self).ask_assign(selected, screen=self)
 
     def action_handover(self) -> None:
         """The handover page for a lead starting a shift."""

@@ -56,6 +56,7 @@ from careterm.core.vocabulary import (
     SUPPORT_KINDS,
     SUPPORT_STATES,
     URGENCIES,
+    WISHES,
 )
 from careterm.errors import CaretermError
 from careterm.store import draft
@@ -91,10 +92,18 @@ GUIDE_HINT = " · ".join(GUIDE_PHRASES)
 TEXT_LABELS = {
     "what": "what happened *", "who": "who was involved", "when": "when",
     "where": "where", "contact": "contact reporter", "reporter": "reporter",
+    "relayed_by": "relayed by",
 }
 
 
-CHOICE_LABELS = {"ongoing": "still ongoing?", "source": "came in", "urgency": "urgency"}
+CHOICE_LABELS = {"ongoing": "still ongoing?", "source": "came in", "urgency": "urgency",
+                 "wishes": "reporter wants"}
+
+
+WISH_CHOICES = {"action": "action taken", "no-action": "no action", "no-confrontation":
+                "don't confront them", "record-only": "record only", "unknown": "unknown"}
+"""The reporter's wishes as the form's dropdown says them (one different first letter
+each: a n d r u); the incident view says them in full (``WISHES_LABELS``)."""
 
 
 PLACEHOLDERS = {
@@ -104,6 +113,7 @@ PLACEHOLDERS = {
     "where": "room, hallway, online …",
     "contact": "phone, e-mail or handle",
     "reporter": "name · ctrl+d: anonymous",
+    "relayed_by": "who passed it on",
 }
 """Short enough to be read whole in the 80-column form (the footer names ctrl+u and
 ctrl+d; the title says what is required)."""
@@ -123,8 +133,8 @@ DESK_SOURCES = ("", "in-person")
 reporter was told it is received ("" is not said, or marked)."""
 
 
-FIELD_ORDER = ("what", "who", "when", "where", "ongoing", "contact", "reporter", "source",
-               "urgency", *[f"support_{k}" for k in SUPPORT_KINDS])
+FIELD_ORDER = ("what", "who", "when", "where", "ongoing", "contact", "reporter", "relayed_by",
+               "source", "wishes", "urgency", *[f"support_{k}" for k in SUPPORT_KINDS])
 
 
 @dataclass
@@ -259,6 +269,9 @@ class CaptureScreen(Screen[None]):
                               id=field_id)
         if name == "urgency":
             return FormChoice([(u, u) for u in URGENCIES], prompt="automatic", id=field_id)
+        if name == "wishes":
+            return FormChoice([(WISH_CHOICES[w], w) for w in WISHES], prompt="not asked",
+                              id=field_id)
         return FormChoice([(s, s) for s in SUPPORT_STATES], prompt="not asked", id=field_id)
 
     def on_mount(self) -> None:

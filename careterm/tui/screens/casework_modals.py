@@ -34,6 +34,7 @@ from careterm.core.model import Incident
 from careterm.core.textsafe import visible
 from careterm.core.vocabulary import SUPPORT_KINDS, SUPPORT_LABELS
 from careterm.store.store import Store
+from careterm.team.members import known_members
 from careterm.tui.messages import CaseworkNeedsConfirm, CaseworkRefused, CaseworkSaved
 from careterm.tui.protocol import host
 from careterm.tui.screens.yes_no_modal import YesNoModal
@@ -78,6 +79,9 @@ class CaseworkForm(ModalScreen[str | None]):
                 Binding("ctrl+s", "save", "save", priority=True),
                 Binding("f2", "reveal_names", "show names", show=False)]
     FORM_TITLE = "Casework"
+    MEMBER_FIELDS: tuple[str, ...] = ()
+    """Fields that name team members: a name no known member has is a warning when saved
+    (:func:`careterm.core.casework.unknown_members`), never a refusal."""
 
     def __init__(self, incident: Incident, *, member: str = "", private: bool = False) -> None:
         super().__init__()
@@ -184,12 +188,15 @@ class CaseworkForm(ModalScreen[str | None]):
         action, args, kwargs = self.store()
         kwargs = {**kwargs, **self._confirmed}
         incident_id = self.incident.id
+        typed = [name for field_id in self.MEMBER_FIELDS for name in _names(self.value(field_id))]
 
         def record(store: Store) -> CaseworkSaved | CaseworkNeedsConfirm:
             try:
-                return CaseworkSaved(incident_id, action(store, incident_id, *args, **kwargs))
+                result = action(store, incident_id, *args, **kwargs)
             except casework_actions.NeedsForce as asked:  # the CLI's --force: ask first
                 return CaseworkNeedsConfirm(str(asked), asked.flags)
+            unknown = casework.unknown_members(typed, known_members(store)) if typed else []
+            return CaseworkSaved(incident_id, result, list(dict.fromkeys(unknown)))
 
         host(self).gateway.run(self, record, CaseworkRefused)
 
@@ -220,6 +227,9 @@ class CaseworkForm(ModalScreen[str | None]):
     def on_casework_saved(self, message: CaseworkSaved) -> None:
         """Close, saying what was recorded (once unlocked, if the app locked meanwhile)."""
         description = self.describe(message.result)
+        if message.unknown:
+            names = ", ".join(visible(name, one_line=True) for name in message.unknown)
+            description += f" · ⚠ not a known member of the team: {names}"
         host(self).when_unlocked(lambda: self.dismiss(description))
 
     def action_cancel(self) -> None:
@@ -250,16 +260,28 @@ class ReviewForm(CaseworkForm):
                 "f-actors", ", ".join(review["actors"]), "names, separated by commas"))
         yield self.row("reasoning", self.text_input(
             "f-reason", review["reason"], "why the team decided so"))
+        meeting = casework.review_meeting(self.incident)
+        yield self.row("members", self.text_input(
+            "f-members", ", ".join(meeting["members"]) or self.member,
+            "two or more, separated by commas"))
+        yield self.row("meeting at", self.text_input(
+            "f-at", meeting["at_text"] or "", "e.g. yesterday 20:00"))
+
+    MEMBER_FIELDS = ("f-members",)
 
     def store(self) -> tuple[Callable[..., Any], tuple[Any, ...], dict[str, Any]]:
         """:func:`careterm.actions.casework.record_review` with every answer."""
         actors_text = self.value("f-actors")
         keep_actors = self.private and not actors_text.strip()
+        meeting = casework.review_meeting(self.incident)
+        at = self.value("f-at").strip()
         return casework_actions.record_review, (), {
             "finding": self.value("f-finding"),
             "violation": self.choice("f-violation") or "",
             "actors": None if keep_actors else _names(actors_text),
             "reason": self.value("f-reason"),
+            "members": _names(self.value("f-members")),
+            "at": at if at and at != (meeting["at_text"] or "") else None,
         }
 
     def describe(self, result: Any) -> str:
@@ -285,12 +307,18 @@ class ResolutionForm(CaseworkForm):
         yield self.row("other", self.text_input(
             "f-other", self.incident.extra.get("resolution_other"),
             "describe it (needed for other)"))
+        yield self.row("decided by", self.text_input(
+            "f-members", ", ".join(casework.resolution_members(self.incident)) or self.member,
+            "two or more, separated by commas"))
+
+    MEMBER_FIELDS = ("f-members",)
 
     def store(self) -> tuple[Callable[..., Any], tuple[Any, ...], dict[str, Any]]:
         """:func:`careterm.actions.casework.record_resolution`."""
         chosen = list(self.query_one("#f-resolutions", SelectionList).selected)
         other = _or_none(self.value("f-other"))
-        return casework_actions.record_resolution, (chosen,), {"other": other}
+        return casework_actions.record_resolution, (chosen,), {
+            "other": other, "members": _names(self.value("f-members"))}
 
     def describe(self, result: Any) -> str:
         """The resolutions recorded."""
@@ -303,19 +331,32 @@ class ConflictForm(CaseworkForm):
     FORM_TITLE = "Conflict of interest"
 
     def fields(self) -> Iterator[Widget]:
-        """Who has the conflict, and why."""
+        """Who has the conflict, why, and the team's decision with who took it."""
         yield self.row("member", self.text_input("f-member", self.member, "the CARE member"))
         yield self.row("reason", self.text_input(
             "f-reason", None, "e.g. works with the reported person"))
+        yield self.row("team decision", Select(
+            [(vocabulary.CONFLICT_DECISION_LABELS[d], d) for d in vocabulary.CONFLICT_DECISIONS],
+            prompt="not decided yet", id="f-decision"))
+        yield self.row("decided by", self.text_input(
+            "f-decided-by", None, "members, separated by commas"))
+
+    MEMBER_FIELDS = ("f-member", "f-decided-by")
 
     def store(self) -> tuple[Callable[..., Any], tuple[Any, ...], dict[str, Any]]:
         """:func:`careterm.actions.casework.declare_conflict`."""
         return casework_actions.declare_conflict, (self.value("f-member"),
-                                                   self.value("f-reason")), {}
+                                                   self.value("f-reason")), {
+            "decision": self.choice("f-decision"),
+            "decided_by": _names(self.value("f-decided-by")) or None}
 
     def describe(self, result: Any) -> str:
-        """Whose conflict."""
-        return f"conflict of interest declared for {self.value('f-member').strip()}"
+        """Whose conflict (and the decision)."""
+        said = f"conflict of interest declared for {self.value('f-member').strip()}"
+        decision = self.choice("f-decision")
+        if decision:
+            said += f" · team decision: {vocabulary.CONFLICT_DECISION_LABELS[decision]}"
+        return said
 
 
 class ConversationForm(CaseworkForm):
@@ -338,6 +379,8 @@ class ConversationForm(CaseworkForm):
             "f-members", self.member, "names, separated by commas"))
         yield self.row("when", self.text_input("f-when", None, "e.g. 10 min ago · empty: now"))
         yield self.row("notes", self.text_input("f-notes", None, "what was said"))
+
+    MEMBER_FIELDS = ("f-members",)
 
     def store(self) -> tuple[Callable[..., Any], tuple[Any, ...], dict[str, Any]]:
         """:func:`careterm.actions.casework.record_conversation`."""
@@ -426,11 +469,16 @@ class InformedForm(CaseworkForm):
         yield self.row("how", self.text_input(
             "f-how", None, "e.g. in person at the info desk; or: could not be reached"))
         yield self.row("told", self.text_input("f-told", None, "what they were told"))
+        yield self.row("consulted", self.text_input(
+            "f-consulted", None, "members asked first"))
+
+    MEMBER_FIELDS = ("f-consulted",)
 
     def store(self) -> tuple[Callable[..., Any], tuple[Any, ...], dict[str, Any]]:
         """:func:`careterm.actions.casework.record_informed`."""
         return casework_actions.record_informed, (self.value("f-how"),), {
-            "told": _or_none(self.value("f-told"))}
+            "told": _or_none(self.value("f-told")),
+            "consulted": _names(self.value("f-consulted")) or None}
 
     def describe(self, result: Any) -> str:
         """Recorded."""
@@ -457,6 +505,8 @@ class StatementForm(CaseworkForm):
         yield self.row("decided by", self.text_input(
             "f-members", ", ".join(current.get("members") or []) or self.member,
             "members, separated by commas"))
+
+    MEMBER_FIELDS = ("f-members",)
 
     def store(self) -> tuple[Callable[..., Any], tuple[Any, ...], dict[str, Any]]:
         """:func:`careterm.actions.casework.record_statement`."""

@@ -32,13 +32,14 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 
 from careterm.store.store import Store
 from careterm.team.doctor import Diagnosis, diagnose
 from careterm.tui.messages import DoctorExamined, DoctorFailed
 from careterm.tui.protocol import host
 from careterm.tui.widgets.hint_line import HintLine
+from careterm.tui.widgets.key_footer import KeyFooter
 
 DOCTOR_HINT = "esc back · r look again · the same as: careterm doctor (--json for scripts)"
 
@@ -118,7 +119,7 @@ class DoctorScreen(Screen[None]):
         with VerticalScroll(id="doctor-scroll"):
             yield Static(Text(""), id="doctor-lines")
         yield HintLine(Text(DOCTOR_HINT, style="dim"), id="doctor-hint")
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         """Diagnose the folder."""

@@ -1,7 +1,8 @@
 """Handover: one page for a lead starting a shift.
 
 What is unacknowledged, waiting for a decision, waiting to inform the
-reporter, and everything open, from :func:`careterm.core.casework.handover`.
+reporter, and everything open grouped by owner (the member who owns each report,
+then those nobody owns), from :func:`careterm.core.casework.handover`.
 The lists are gathered in a thread worker (under the store lock) and drawn
 when they arrive; they are gathered again when reports change, and each
 minute so ages stay true.
@@ -10,7 +11,8 @@ In privacy mode each report's "what" is masked with that report's name mask
 (:mod:`careterm.views.privacy`, as on the board and in the incident view),
 from the app's copy of the report: the first line is masked before it is cut
 to length, so a name at the cut is never left half shown. Switching privacy
-redraws the page without gathering again.
+redraws the page without gathering again. A report this laptop's member is recused
+from says so (:data:`careterm.core.casework.RECUSED_ROW`), never an empty "what".
 
 An unacknowledged report carries the board's symbol, words and colour for its
 escalation (``● unacked 3m``, ``⚠ unacked 17m``, ``‼ unacked 31m``: the same
@@ -62,7 +64,7 @@ SECTIONS = (
     ("waiting_for_decision", "Waiting for a decision", "acknowledged, no resolution in force"),
     ("waiting_to_inform", "Waiting to inform the reporter",
      "a resolution is decided; the reporter has not been told"),
-    ("open", "Everything open", "in board order"),
+    ("open", "Everything open", "by owner, each in board order"),
 )
 """Handover list key, heading, and what it means."""
 
@@ -100,6 +102,8 @@ def private_what(incident: Incident | None, masks: MaskCache) -> str:
     :data:`WHAT_LENGTH` (a report the app does not have is hidden whole)."""
     if incident is None:
         return BULLET
+    if incident.recused:
+        return casework.RECUSED_ROW
     lines = (incident.what or "").strip().splitlines()
     first = masks(incident)(lines[0]) if lines else ""
     return first[:WHAT_LENGTH] + ("…" if len(first) > WHAT_LENGTH else "")
@@ -174,12 +178,28 @@ def handover_text(handover: dict[str, Any], now: datetime, team: str = "",
                 out.append(f"  {part}\n", style="dim")
         if not items:
             out.append("  none\n", style="dim")
-        for item in items:
-            out.append_text(summary_line(item, hidden, acks, status=status))
-            out.append("\n")
+        groups = handover.get("by_owner") if key == "open" else None
+        if groups is None:
+            groups = [{"owner": None, "reports": items}] if items else []
+        for group in groups:
+            if group["owner"] is not None:
+                out.append(f"  {owner_heading(group)} ({len(group['reports'])})\n",
+                           style="bold")
+            for item in group["reports"]:
+                out.append_text(summary_line(item, hidden, acks, status=status))
+                out.append("\n")
         out.append("\n")
     out.rstrip()
     return out
+
+
+def owner_heading(group: dict[str, Any]) -> str:
+    """An owner group's heading: the member (a team member's name, kept in privacy
+    mode), or "nobody owns these" for the reports without an owner."""
+    reports = group["reports"]
+    if reports and all(item.get("owner") is None for item in reports):
+        return "nobody owns these (w on the board assigns)"
+    return f"owned by {visible(group['owner'], one_line=True)}"
 
 
 class HandoverScreen(GatheringScreen):

@@ -22,8 +22,10 @@ KEYS: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = (
         ("↑ ↓ pgup pgdn", "move between reports"),
         ("enter", "open the report"),
         ("a", "acknowledge the selected report (asks how)"),
+        ("w", "who owns the selected report (a team member, or nobody)"),
         ("!", "only unacknowledged reports (again: all)"),
         ("i", "only reports still to tell the reporter (again: all)"),
+        ("m", "only the reports you own (again: all)"),
         ("c", "only closed reports (again: the open ones)"),
         ("1 2 3 4", "only critical / high / medium / low (again: any)"),
         ("0", "any urgency"),
@@ -46,6 +48,7 @@ KEYS: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = (
     )),
     ("Report", (
         ("a", "acknowledge (in person, e-mail, phone)"),
+        ("w", "who owns it (a team member, or nobody)"),
         ("o", "add a note"),
         ("e", "edit the fields"),
         ("u", "change the urgency"),
@@ -63,6 +66,7 @@ KEYS: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = (
         ("v", "resolution (space ticks; more than one may apply)"),
         ("i", "the reporter was informed of the resolution"),
         ("m", "public statement: none, brief or detailed"),
+        ("b", "public summary for the transparency report: write it, f3 approves"),
         ("ctrl+s", "save the form (it stays open when refused)"),
     )),
     ("Reading the board", (
@@ -75,6 +79,10 @@ KEYS: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = (
     ("Shared folder", (
         ("D", "folder doctor: why a laptop does not see another's notes"),
         ("r", "(in the doctor) look again"),
+    )),
+    ("Team", (
+        ("S", "team settings: stage targets, event dates, alert (enter changes one)"),
+        ("ctrl+p", "\"Erasure status\": which laptops have carried out each erasure"),
     )),
 )
 

@@ -35,6 +35,7 @@ from careterm.tui.screens.casework_modals import (
 )
 from careterm.tui.screens.choice_modal import ChoiceModal
 from careterm.tui.screens.reason_modal import ReasonModal
+from careterm.tui.screens.summary_modal import SummaryForm
 from careterm.tui.screens.text_modal import TextModal
 from careterm.tui.widgets.hint_line import HintLine
 from careterm.tui.widgets.incident_detail import IncidentDetail
@@ -54,8 +55,15 @@ CASEWORK_FORMS: dict[str, type[CaseworkForm]] = {
     "resolution": ResolutionForm,
     "informed": InformedForm,
     "statement": StatementForm,
+    "summary": SummaryForm,
 }
 """The casework forms by name (``casework('review')`` opens the review form)."""
+
+
+REPORT_ACTIONS = frozenset({"acknowledge", "assign", "note", "status", "edit", "urgency",
+                            "category", "casework"})
+"""The keys that act on the report: not offered (nor in the footer) on the stub of a
+report this laptop's member is recused from."""
 
 
 class IncidentScreen(Screen[None]):
@@ -67,6 +75,7 @@ class IncidentScreen(Screen[None]):
         Binding("escape", "back", "back"),
         Binding("question_mark", "app.help", "help"),
         Binding("a", "acknowledge", "ack"),
+        Binding("w", "assign", "owner"),
         Binding("o", "note", "note"),
         Binding("s", "status", "status"),
         # The app's p, listed here so the footer shows it (it lists the screen's keys first).
@@ -87,6 +96,7 @@ class IncidentScreen(Screen[None]):
         Binding("v", "casework('resolution')", "resolution", group=_CASEWORK, show=False),
         Binding("i", "casework('informed')", "informed", group=_CASEWORK, show=False),
         Binding("m", "casework('statement')", "statement", group=_CASEWORK, show=False),
+        Binding("b", "casework('summary')", "public summary", group=_CASEWORK, show=False),
         Binding("n", "app.capture", "new", show=False),
     ]
     COMMANDS = {CaseworkCommands}
@@ -98,6 +108,8 @@ class IncidentScreen(Screen[None]):
         super().__init__()
         self.incident_id = incident_id
         self._opened = False
+        self._recused: bool | None = None
+        """Whether the report was last drawn as a recused stub (its keys follow)."""
 
     def compose(self) -> ComposeResult:
         """The record, scrollable, with a hint line and the footer."""
@@ -138,6 +150,9 @@ class IncidentScreen(Screen[None]):
             self.query_one(IncidentDetail).update(
                 Text(f"{self.incident_id}: not in this store (yet)", style="bold"))
             return
+        if incident.recused != self._recused:
+            self._recused = incident.recused
+            self.refresh_bindings()
         member = self.member
         self.query_one(IncidentDetail).show(incident, clock.now(), host(self).team_settings,
                                             private=self.private, member=member)
@@ -147,6 +162,15 @@ class IncidentScreen(Screen[None]):
             if casework.member_conflict_warning(incident, member):
                 self.hint("⚠ you declared a conflict of interest on this report (see the top)",
                           style="bold")
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """A recused stub offers no key that acts on the report (nothing is shown to act
+        on); back, help, privacy, new and quit stay."""
+        if action in REPORT_ACTIONS:
+            incident = self.incident
+            if incident is not None and incident.recused:
+                return False
+        return True
 
     def on_resize(self) -> None:
         """Long answers wrap to the new width."""
@@ -194,6 +218,10 @@ class IncidentScreen(Screen[None]):
     def action_acknowledge(self) -> None:
         """Acknowledge receipt to the reporter; asks how it reached them."""
         host(self).ask_acknowledge(self.incident_id, screen=self)
+
+    def action_assign(self) -> None:
+        """w: who owns this report (a choice of the team's members, or nobody)."""
+        host(self).ask_assign(self.incident_id, screen=self)
 
     def action_note(self) -> None:
         """Add a note (notes are never overwritten)."""

@@ -21,7 +21,13 @@ from careterm.tui.screens.casework_commands import CaseworkCommands
 from careterm.tui.screens.gathering_screen import GatheringScreen
 from careterm.tui.widgets.hint_line import HintLine
 from careterm.tui.widgets.key_footer import KeyFooter
-from careterm.views.report import THRESHOLD, render_markdown, transparency_report
+from careterm.views.report import (
+    THRESHOLD,
+    render_markdown,
+    transparency_report,
+    withheld_notice,
+    withheld_summaries,
+)
 
 PREVIEW_NOTE = (
     "ANONYMISED PREVIEW · counts only: no names, contacts, places, free text or times; "
@@ -71,9 +77,15 @@ class ReportScreen(GatheringScreen):
         self.gather()
 
     def gathered(self, store: Store) -> ReportGathered:
-        """Count the reports."""
-        return ReportGathered(render_markdown(transparency_report(store.incidents(),
-                                                                  clock.now())))
+        """Count the reports. Approved public summaries left out because they name
+        someone are said above the report, as a note for the team (issue 15)."""
+        incidents = store.incidents()
+        markdown = render_markdown(transparency_report(incidents, clock.now()))
+        withheld = withheld_notice(withheld_summaries(incidents))
+        if withheld:
+            markdown = (f"> **For the team, not published:** {withheld}.\n\n---\n\n"
+                        + markdown)
+        return ReportGathered(markdown)
 
     async def on_report_gathered(self, message: ReportGathered) -> None:
         """Show the report."""

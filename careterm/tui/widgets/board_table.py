@@ -179,7 +179,7 @@ class BoardTable(DataTable):
         self._show_all(self._given)
 
     def on_resize(self) -> None:
-        """Share the new width between where, what and member."""
+        """Share the new width between where, what, owner and member."""
         if not self.columns:
             return
         layout = column_layout(self._layout_width(), padding=1)
@@ -370,7 +370,8 @@ class BoardTable(DataTable):
         base = _base_style(new)
         if (new.urgency == old.urgency and new.status == old.status
                 and new.where == old.where and new.what == old.what
-                and new.member == old.member and base == _base_style(old)):
+                and new.member == old.member and new.owner == old.owner
+                and base == _base_style(old)):
             # The clock's way: only the age and the acknowledgement cell may differ.
             cells = []
             if new.ack != old.ack:

@@ -107,12 +107,13 @@ class BoardTitle(Static):
 
 
 GUIDE_FORMS = (
-    "all open reports · ! unacknowledged · i to inform · 1-4 urgency · c closed"
+    "all open reports · ! unacknowledged · i to inform · m mine · 1-4 urgency · c closed"
     " · / search · f filters",
-    "all open · ! unacknowledged · i to inform · 1-4 urgency · c closed · / search"
+    "all open · ! unacknowledged · i to inform · m mine · 1-4 urgency · c closed · / search"
     " · f filters",
-    "! unacked · i inform · 1-4 urgency · c closed · / search · f filters",
-    "! unacked · i inform · c closed · / search · f filters",
+    "! unacked · i inform · m mine · 1-4 urgency · c closed · / search · f filters",
+    "! unacked · i inform · m mine · c closed · / search · f filters",
+    "! unacked · i inform · m mine · / search · f filters",
     "! unacked · i inform · / search · f filters",
     "/ search · f filters",
 )

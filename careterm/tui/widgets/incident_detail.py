@@ -37,6 +37,7 @@ from textual.widgets import Static
 from careterm.core import casework, vocabulary
 from careterm.core.evidence import evidence_items, size_words
 from careterm.core.model import Incident
+from careterm.core.settings import TeamSettings
 from careterm.core.textsafe import visible
 from careterm.core.timeline import timeline_entries
 from careterm.core.vocabulary import SUPPORT_KINDS
@@ -44,7 +45,7 @@ from careterm.core.whentext import describe_when
 from careterm.tui.protocol import Host, host
 from careterm.tui.widgets.board_table import ACK_STYLES, INFORM_STYLE, URGENCY_STYLES
 from careterm.views.board import ack_cell, age_cell
-from careterm.views.detail import FieldRow, field_rows
+from careterm.views.detail import FieldRow, field_rows, recused_text
 from careterm.views.privacy import PRIVATE_FIELDS, NameMask, private_value
 
 LABEL_WIDTH = 16
@@ -156,7 +157,7 @@ def _value(row: FieldRow, width: int | None, private: bool, redact: NameMask) ->
             return Text(_indented(f"{typed}  (time not understood; kept as typed)", width))
         return Text(_indented(f'{row.reading} · typed as "{typed}"', width))
     if private and row.name in (*PRIVATE_FIELDS, "relayed_by"):
-        return Text(private_value(row.name, row.value), style="italic")
+        return Text(private_value(row.name, row.value, redact), style="italic")
     return Text(_indented(visible(redact(_capped(row.value))), width))
 
 
@@ -335,7 +336,7 @@ def _evidence(w: _Writer, incident: Incident, now: datetime) -> None:
     w.out.append("\n")
 
 
-def incident_text(incident: Incident, now: datetime, target: timedelta,
+def incident_text(incident: Incident, now: datetime, target: TeamSettings | timedelta,
                   width: int | None = None, *, private: bool = False,
                   member: str | None = None,
                   others: Mapping[str, Incident] | None = None,
@@ -358,6 +359,12 @@ def incident_text(incident: Incident, now: datetime, target: timedelta,
     out.append(ack.text, style=INFORM_STYLE if ack.inform else ACK_STYLES[ack.level])
     out.append(f" · reported {age_cell(incident, now)} ago", style="dim")
     out.append("\n")
+    if incident.recused:
+        # A stub: the one paragraph that says so; no empty sections, no keys to act on it.
+        out.append("\n")
+        w.block(recused_text(incident), 0, style="bold")
+        out.rstrip()
+        return out
     taken = f"taken by {visible(incident.created_by or '?')} at {_stamp(incident.created_at, now)}"
     if incident.acknowledged:
         via = f" ({incident.acknowledged_via})" if incident.acknowledged_via else ""
@@ -434,7 +441,7 @@ class IncidentDetail(Static):
         return frozenset(n.cid for n in incident.notes
                          if n.cid not in seen and (member is None or n.author != member))
 
-    def show(self, incident: Incident, now: datetime, target: timedelta, *,
+    def show(self, incident: Incident, now: datetime, target: TeamSettings | timedelta, *,
              private: bool = False, member: str | None = None) -> None:
         """Render ``incident`` as of ``now``."""
         self._shown = (incident, now, target, private, member)
