@@ -928,7 +928,7 @@ class _Sync:
             return None
 
     def publish(self, changes: list[dict[str, Any]], listing: list[Entry], *,
-                compact: bool = False) -> None:
+                compact: bool = False, own_top: int | None = None) -> None:
         """Write this device's changes not published yet, and again those of its own
         files gone from its folder (``listing``), as one new segment.
 
@@ -940,6 +940,9 @@ class _Sync:
         laptop's files is replaced, present or not: the new segment holds all their
         changes as the store has them now (scrubbed) and names them all as replaced,
         and once it is written the old files are deleted.
+
+        ``own_top``: the highest number of this laptop's own changes, when the caller
+        knows it: with nothing new and none of its files gone, nothing is parsed.
         """
         state, me = self.state, self.me
         state.remember_own(me)
@@ -951,6 +954,9 @@ class _Sync:
                 seqs.append(parsed[0])
                 if parsed[1] and item.is_file:
                     here.add(parsed[0])
+        if (not compact and own_top is not None and own_top <= state.published_change_seq
+                and all(seq in here for seq in state.own)):
+            return  # nothing new to send, nothing of this laptop's missing (the usual sync)
         own: list[dict[str, Any]] = []
         redo: list[dict[str, Any]] = []
         numbers = [(int(change["cid"].rpartition(":")[2]), change) for change in changes
@@ -1588,7 +1594,7 @@ def sync(store: Store) -> SyncReport:
             _register(folder, run.epochs, team_id, _registration_of(store, signing_key),
                       signing_key)
             mine = _carry_out_erasures(run, mine)
-            run.publish(mine, listing, compact=bool(run.erasing))
+            run.publish(mine, listing, compact=bool(run.erasing), own_top=own_top)
             _erasures_done(run, folder)
         run.read_all()  # the store is not locked while the folder is read
         run.merge()

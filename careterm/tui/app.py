@@ -700,7 +700,8 @@ class CaretermApp(QuietCrash, App[int]):
     # ------------------------------------------------------------ what screens ask for
 
     def ask_acknowledge(self, incident_id: str, screen: Screen[Any] | None = None) -> None:
-        """Ask how the acknowledgement reached the reporter, then record it."""
+        """Ask how the acknowledgement reached the reporter and, optionally, whom the
+        member consulted first (enter skips), then record it."""
         incident = self.incidents.get(incident_id)
         target = screen or self.screen
         if incident is not None and incident.acknowledged:
@@ -710,9 +711,20 @@ class CaretermApp(QuietCrash, App[int]):
             return
 
         def chosen(via: str | None) -> None:
-            if via:
+            if not via:
+                return
+
+            def consulted(names: str | None) -> None:
+                if names is None:
+                    return  # escape: nothing recorded
                 self.gateway.act(target, incident_id, f"acknowledged ({via})",
-                                 incidents.acknowledge, via)
+                                 incidents.acknowledge, via, names or None)
+
+            self.push_screen(TextModal(
+                f"Acknowledge {incident_id}: whom did you consult first? (optional)",
+                placeholder="member names, e.g. Bo Sample, Cy Placeholder",
+                hint="enter records it (empty: nobody named) · esc cancels",
+                allow_empty=True), consulted)
 
         self.push_screen(ChoiceModal(f"Acknowledge {incident_id}: how did it reach the reporter?",
                                      ACK_CHOICES), chosen)

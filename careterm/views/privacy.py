@@ -121,7 +121,17 @@ def private_value(name: str, value: str | None, mask: NameMask | None = None) ->
         pseudonym = mask.shown.get(fold(value))
         if pseudonym is not None:
             return pseudonym
+        # Several people in one field ("Jordan Fakename, Alex Placeholder"): each
+        # is shown as privacy mode shows them alone, so a pseudonym is never turned
+        # back into its person's initials.
+        parts = [part.strip() for part in _PEOPLE_SEPARATORS.split(value) if part.strip()]
+        if len(parts) > 1 and any(fold(part) in mask.shown for part in parts):
+            return ", ".join(mask.shown.get(fold(part)) or initials(part) for part in parts)
     return initials(value)
+
+
+_PEOPLE_SEPARATORS = re.compile(r"\s*(?:[,;/&+]|\band\b)\s*", re.IGNORECASE)
+"""What separates the people of a who field ("A, B and C")."""
 
 
 def shown_value(incident: Incident, name: str, private: bool) -> str:

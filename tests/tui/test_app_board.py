@@ -214,6 +214,8 @@ async def test_acknowledge_from_the_board(store: Store, frozen_clock) -> None:
         assert isinstance(app.screen, ChoiceModal)
         await pilot.press("3")  # phone
         await settle(pilot, app)
+        await pilot.press("enter")  # consulted nobody (optional)
+        await settle(pilot, app)
         assert cell(app, made["high"], "ack") == "● review 0s"
         assert header(app) == "4 open · 2 unacknowledged · 1 critical"
     assert store.get(made["high"]).acknowledged_via == "phone"
@@ -354,6 +356,8 @@ async def test_a_hint_about_a_report_goes_once_the_report_is_closed(
         await settle(pilot, app)
         app.screen.query_one(BoardTable).select_id(made["high"])
         await pilot.press("a", "3")  # acknowledged by phone: the hint names the report
+        await settle(pilot, app)
+        await pilot.press("enter")  # consulted nobody (optional)
         await settle(pilot, app)
         assert hint_text(app) == f"{made['high']}: acknowledged (phone)"
         # Another change to it (still open): the hint stays.

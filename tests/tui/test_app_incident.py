@@ -7,6 +7,7 @@ from textual.widgets.option_list import Option
 
 from careterm.actions import casework as casework_actions
 from careterm.actions import incidents
+from careterm.core import casework
 from careterm.core.timeline import timeline_entries
 from careterm.store.store import Store
 from careterm.tui.app import CaretermApp
@@ -93,6 +94,8 @@ async def test_acknowledge_asks_how_and_lands_in_the_timeline(store: Store,
         assert isinstance(app.screen, ChoiceModal)
         await pilot.press("2")  # e-mail
         await settle(pilot, app)
+        await pilot.press(*"Bo Sample", "enter")  # whom Ada consulted first
+        await settle(pilot, app)
         assert "acknowledged by Ada Example at 14:30 today (email)" in shown(app)
         assert "Ada Example: acknowledged (email)" in shown(app)
         assert "● review 0s" in shown(app)  # acknowledged: the review's clock runs
@@ -100,6 +103,7 @@ async def test_acknowledge_asks_how_and_lands_in_the_timeline(store: Store,
         assert not isinstance(app.screen, ChoiceModal)
         assert "already acknowledged" in hint(app)
     assert store.get(inc_id).acknowledged_via == "email"
+    assert casework.acknowledgement_consulted(store.get(inc_id)) == ["Bo Sample"]
 
 
 @sync

@@ -253,3 +253,13 @@ def test_property_no_aliased_name_survives(store: Store, first: str, last: str,
     kept = [w for w in text.split() if w in ("talk", "hall", "badge")
             and w not in name_parts(name)]
     assert all(w in record for w in kept)  # the rest of the text is kept as written
+
+
+def test_a_who_field_naming_several_people_keeps_each_pseudonym(store: Store) -> None:
+    captured = incidents.capture(store, "Jordan Fakename shouted at Alex Placeholder",
+                                 who="Jordan Fakename, Alex Placeholder and Kim Sample")
+    give_alias(store, captured.id, "Jordan Fakename", "Person A")
+    incident = store.get(captured.id)
+    shown = private_value("who", incident.who, NameMask.for_incident(incident))
+    assert shown == "Person A, A.P., K.S."
+    assert "J.F" not in shown and "Jordan" not in shown

@@ -31,7 +31,7 @@ from careterm.cli.commands import command
 from careterm.cli.output import notice, out
 from careterm.cli.session import Session
 from careterm.core import clock
-from careterm.core.erasure import ERASABLE_LABELS, check_reason, describe, occurs, parse_fields
+from careterm.core.erasure import ERASABLE_LABELS, check_reason, occurs, parse_fields
 from careterm.core.textsafe import visible
 from careterm.errors import CaretermError, InvalidInput
 from careterm.store.compact import backups_before, readable_home
@@ -39,7 +39,6 @@ from careterm.store.store import Store
 from careterm.team import erasure as team_erasure
 from careterm.team import sync as team_sync
 from careterm.team.devices import team_devices
-from careterm.views.detail import moment
 
 
 def _erase_arguments(parser: argparse.ArgumentParser) -> None:
@@ -128,30 +127,8 @@ def _laptops(store: Store) -> dict[str, tuple[str, datetime | None]]:
 
 
 def _status(store: Store) -> int:
-    found = team_erasure.status(store, _laptops(store))
-    if not found:
-        out("no erasure recorded")
-        return 0
-    now = clock.now()
-    for item in found:
-        erasure = item.erasure
-        at = datetime.fromisoformat(erasure.at) if erasure.at else None
-        out(visible(f"{erasure.inc}: {describe(erasure)}, by {erasure.by or 'someone'}, "
-                    f"{moment(at, now)}", one_line=True))
-        for laptop in item.laptops:
-            who = f"{laptop.member or 'an unnamed member'}'s laptop"
-            if laptop.device_id == store.device_id:
-                who += " (this laptop)"
-            if laptop.erased:
-                state = "erased"
-            elif laptop.last_wrote is None:
-                state = "not yet: it has not synced since it joined"
-            elif at is not None and laptop.last_wrote < at:
-                state = (f"not yet: it has not synced since the erasure (last "
-                         f"{moment(laptop.last_wrote, now)})")
-            else:
-                state = "not yet: it erases at its next sync"
-            out(visible(f"  {who}: {state}", one_line=True))
+    for line in team_erasure.status_lines(store, _laptops(store), clock.now()):
+        out(line)
     return 0
 
 

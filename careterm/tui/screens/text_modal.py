@@ -14,16 +14,20 @@ from careterm.tui.widgets.hint_line import HintLine
 
 
 class TextModal(ModalScreen[str | None]):
-    """Ask for text; Enter (or ctrl+s) keeps it, escape cancels. Empty text is refused."""
+    """Ask for text; Enter (or ctrl+s) keeps it, escape cancels. Empty text is refused,
+    unless the question is optional (``allow_empty``: enter with nothing skips it)."""
 
     BINDINGS = [Binding("escape", "cancel", "cancel"),
                 Binding("ctrl+s", "submit", "save", priority=True)]
 
-    def __init__(self, title: str, *, placeholder: str = "", hint: str = "") -> None:
+    def __init__(self, title: str, *, placeholder: str = "", hint: str = "",
+                 allow_empty: bool = False) -> None:
         super().__init__()
         self.title_text = title
         self.placeholder = placeholder
         self.hint = hint
+        self.allow_empty = allow_empty
+        """Enter with nothing typed answers "" (an optional question), not a refusal."""
 
     def compose(self) -> ComposeResult:
         """Title, one input and a hint."""
@@ -41,6 +45,9 @@ class TextModal(ModalScreen[str | None]):
     def action_submit(self) -> None:
         """Keep the text, unless it is empty."""
         value = self.query_one("#text", Input).value
+        if not value.strip() and self.allow_empty:
+            self.dismiss("")
+            return
         if not value.strip():
             self.query_one(HintLine).say("the text is empty: type something or press esc",
                                          style="bold")
