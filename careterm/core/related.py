@@ -72,7 +72,7 @@ mr mrs ms mx miss dr prof sir madam
 DESCRIPTION_WORDS = frozenset("""
 someone somebody anyone unknown unnamed anonymous person persons people man men woman women
 guy guys lady ladies girl girls boy boys kid kids child he she they him them hers
-group crowd team others
+group crowd team others one
 """.split())
 """Words that make a part a description, never a name ("a tall man", "someone")."""
 CUT_WORDS = frozenset("of in at from with by on near for to who which wearing".split())
@@ -97,8 +97,10 @@ def name_words(text: str) -> tuple[str, ...] | None:
     if any(w in DESCRIPTION_WORDS and not initial for w, initial in tokens):
         return None
     words = [w for w, initial in tokens if initial or w not in DROPPED_WORDS]
-    if words and words[0] in ("a", "an") and not tokens[0][1] and len(words) > 2:
-        words = words[1:]  # "a volunteer Jordan Smith"; but "A Smith" is an initial
+    if words and words[0] in ("a", "an") and not tokens[0][1]:
+        # An article: "a tall attendee" is a description, "a volunteer Jordan Smith" a
+        # name once the article and the role are gone; an initial is written "A. Smith".
+        words = words[1:]
     if not 2 <= len(words) <= MAX_NAME_WORDS or len(words[-1]) < 2:
         return None
     return tuple(words)

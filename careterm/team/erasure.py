@@ -33,15 +33,20 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
+import nacl.exceptions
+import nacl.public
+
 from careterm.core.erasure import ERASED_OP, Erasure, Erasures, describe
 from careterm.core.textsafe import visible
 from careterm.core.whentext import describe_when
 from careterm.store.compact import erasures_of, scrub_home
 from careterm.store.crypto import Unsealable, subkey, unseal
 from careterm.store.evidence import EVIDENCE_DIR, EVIDENCE_ID
+from careterm.store.station import REPORT_MAGIC, REPORT_SUFFIX, STATION_TAG_PREFIX, STATIONS_DIR
 from careterm.store.store import Store
 from careterm.team.evidence import EVIDENCE_MAGIC
 from careterm.team.segments import DEVICES_DIR, SEGMENT_MAGIC, parse_segment_name
+from careterm.team.stations import intake_private_key
 
 STATE_KEY = "erased"
 """Key of the sync record listing the erasures this laptop carried out in the folder."""
@@ -88,6 +93,28 @@ def delete_unannounced_evidence(store: Store, folder: Path) -> int:
             with contextlib.suppress(OSError):
                 (target / name).unlink()
                 deleted += 1
+    return deleted
+
+
+def delete_erased_station_files(store: Store, folder: Path, erasures: list[str]) -> int:
+    """Delete the intake-station file each erased report was picked up from (its id is
+    the station's reference: ``stations/<station>/<ref>.rep``); return how many. Any CARE
+    laptop may: the report lives on in the team's segments, scrubbed."""
+    known = erasures_of(store)
+    refs = {known.by_cid[cid].inc for cid in erasures if cid in known.by_cid}
+    deleted = 0
+    stations = folder / STATIONS_DIR
+    for ref in sorted(r for r in refs if r.startswith(STATION_TAG_PREFIX)):
+        try:
+            folders = [p for p in stations.iterdir() if p.is_dir() and not p.is_symlink()]
+        except OSError:
+            return deleted
+        for station_folder in folders:
+            path = station_folder / f"{ref}{REPORT_SUFFIX}"
+            if path.is_file() and not path.is_symlink():
+                with contextlib.suppress(OSError):
+                    path.unlink()
+                    deleted += 1
     return deleted
 
 
@@ -185,8 +212,25 @@ def readable_folder(folder: Path, keys: dict[str, bytes], team_id: str) -> list[
             text = _open_segment(blob, keys, team_id, parts[1], parse_segment_name(path.name))
         elif len(parts) == 4 and parts[0] == DEVICES_DIR and parts[2] == EVIDENCE_DIR:
             text = _open_evidence(blob, keys, team_id, parts[1], path.name.removesuffix(".ct"))
+        elif len(parts) == 3 and parts[0] == STATIONS_DIR and path.suffix == REPORT_SUFFIX:
+            text = _open_station_report(blob, keys)
         found.append((rel, text if text is not None else blob.decode("utf-8", "replace")))
     return found
+
+
+def _open_station_report(blob: bytes, keys: dict[str, bytes]) -> str | None:
+    """An intake station's report as the CARE laptops read it (signature not checked:
+    only its text is searched)."""
+    if not blob.startswith(REPORT_MAGIC):
+        return None
+    for key in keys.values():
+        try:
+            box = nacl.public.SealedBox(nacl.public.PrivateKey(intake_private_key(key)))
+            signed = box.decrypt(blob[len(REPORT_MAGIC):])
+        except (nacl.exceptions.CryptoError, ValueError):
+            continue
+        return signed[64:].decode("utf-8", "replace")
+    return None
 
 
 def _hint(blob: bytes, magic: bytes) -> tuple[dict, bytes] | None:

@@ -1521,6 +1521,7 @@ def _erasures_done(run: _Sync, folder: Path) -> None:
     if not run.erasing:
         return
     erasure.delete_unannounced_evidence(run.store, folder)
+    erasure.delete_erased_station_files(run.store, folder, run.erasing)
     run.state.erased.update(run.erasing)
     run.state.dirty = True
     run.report.erasures += len(run.erasing)

@@ -8,12 +8,14 @@ from pathlib import Path
 import nacl.signing
 import pytest
 
+from careterm.actions.erase import erase
 from careterm.actions.incidents import prepare_capture
 from careterm.cli.main import main
 from careterm.errors import InvalidInput, WrongPassphrase
 from careterm.store import station
 from careterm.store.crypto import b64
 from careterm.team import station_admin
+from careterm.team.erasure import readable_folder
 from careterm.team.stations import intake_public_key
 from careterm.team.sync import epochs_of
 from tests.support import PASSPHRASE, Team
@@ -193,3 +195,21 @@ def test_station_commands_at_the_command_line(team_of_two: Team, tmp_path: Path,
     assert code == 0 and "'Registration desk' (Z0) is removed" in out
     code, out, _ = run("--home", str(ada), "devices")
     assert "removed from the team" in out
+
+
+def test_an_erased_station_report_leaves_no_readable_copy_in_the_folder(
+        team_of_two: Team, tmp_path: Path) -> None:
+    home = _station(team_of_two, tmp_path)
+    ref = _send(home, who="Quentin Erasable")
+    team_of_two.sync_all()
+    ada = team_of_two.laptops[0]
+    keys = epochs_of(ada).keys
+    before = readable_folder(team_of_two.shared, keys, ada.meta["team_id"])
+    assert any("Quentin Erasable" in text for name, text in before if name.endswith(".rep"))
+    team_of_two.on(0, lambda s: erase(s, ref, ("who", "what"), "the reporter asked"))
+    team_of_two.sync_all(rounds=3)
+    after = readable_folder(team_of_two.shared, keys, ada.meta["team_id"])
+    assert not [name for name, text in after if "Quentin Erasable" in text]
+    assert not list((team_of_two.shared / station.STATIONS_DIR).rglob(f"{ref}.rep"))
+    # Nothing comes back: the station's file is gone, the report stays erased.
+    assert team_of_two.laptops[1].get(ref).who == "[erased]"
