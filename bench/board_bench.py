@@ -164,18 +164,27 @@ def spread_store(start: datetime) -> Store:
     random moments since (so their review clocks are spread out too)."""
     rng = random.Random(5)
     store = Store.in_memory(member="Ada Example", team="Example Con CARE", tag="SP")
-    when = sorted(rng.uniform(0, 20 * 3600) for _ in range(REPORTS // 20))
-    for seconds in reversed(when):
-        clock.freeze(start - timedelta(seconds=seconds))
-        incidents.capture_many(store, [incidents.prepare_capture(
-            f"Spread report {n}", urgency=rng.choice(("critical", "high", "medium", "low")),
-            where="Room Zeta") for n in range(20)])
+    when = sorted(rng.uniform(0, 20 * 3600) for _ in range(REPORTS))
+    # Written in one go at the first report's moment (the clock, and so the changes'
+    # stamps, then move forward with the acknowledgements below, as on a real laptop).
+    clock.freeze(start - timedelta(seconds=when[-1] + 1))
+
+    def take(maker: Any) -> None:
+        for n, seconds in enumerate(reversed(when)):
+            data = incidents.prepare_capture(
+                f"Spread report {n}", urgency=rng.choice(("critical", "high", "medium", "low")),
+                where="Room Zeta").data
+            maker.add(maker.new_incident_id(), "set", {
+                **data, "created_by": store.member,
+                "created_at": (start - timedelta(seconds=seconds)).isoformat()})
+
+    store.transact(take)  # each report at its own random moment, in one write
 
     # Two in three acknowledged, each a while after it was taken (acknowledgements
-    # spread over the hours like the reports, in 200 batches of a moment each).
+    # spread over the hours like the reports, in 1,000 batches of a moment each).
     acks = sorted((incident.created_at + (start - incident.created_at) * rng.random(), inc_id)
                   for inc_id, incident in store.incidents().items() if rng.random() < 2 / 3)
-    size = max(1, len(acks) // 200 + 1)
+    size = max(1, len(acks) // 1000 + 1)
     for batch in range(0, len(acks), size):
         chunk = acks[batch:batch + size]
         if not chunk:
