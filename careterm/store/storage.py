@@ -236,7 +236,7 @@ class EncryptedStorage(VersionedStorage):
             self._write_locked(data)
 
     def _write_locked(self, data: dict[str, Any]) -> None:
-        try:
+        def persist() -> None:
             record = self._delta(data)
             payload = _dumps(record) if record else b""
             # A big batch (an import, a first sync) or a long journal: a new snapshot.
@@ -245,8 +245,16 @@ class EncryptedStorage(VersionedStorage):
                 self._write_snapshot(data)
             elif record:
                 self._append(payload)
+
+        self._commit(data, persist)
+
+    def _commit(self, data: dict[str, Any], persist: Callable[[], None]) -> None:
+        """Run ``persist`` (which writes ``data``); then ``data`` is what is stored. On any
+        failure the cache is dropped (TinyDB may have changed the cached dict in place
+        before writing) and the error goes on."""
+        try:
+            persist()
         except Exception:
-            # TinyDB may have changed the cached dict in place before writing.
             self._forget()
             raise
         self._cache = data
@@ -307,14 +315,7 @@ class EncryptedStorage(VersionedStorage):
         with self._lock:
             if self._read_locked() is None:
                 raise StoreDamaged(self.path, "no store file")
-            try:
-                self._write_snapshot(data)
-            except Exception:
-                self._forget()
-                raise
-            self._cache = data
-            self._remember_persisted()
-            self.version += 1
+            self._commit(data, lambda: self._write_snapshot(data))
 
     def rekey(self, key: bytes) -> None:
         """Seal the whole database under ``key`` from now on: a new snapshot (the journal
