@@ -185,6 +185,14 @@ class Erasures:
                 self.acks[key] = seq
         return None
 
+    def copy(self) -> Erasures:
+        """A copy to read while these go on learning."""
+        other = Erasures()
+        other.by_incident = {inc: list(found) for inc, found in self.by_incident.items()}
+        other.by_cid = dict(self.by_cid)
+        other.acks = dict(self.acks)
+        return other
+
     def learn_all(self, changes: Iterable[dict[str, Any]]) -> None:
         for change in changes:
             self.learn(change)

@@ -52,9 +52,7 @@ class Scrubbed:
 
 def erasures_of(store: Store) -> Erasures:
     """Every erasure (and acknowledgement) the store holds."""
-    known = Erasures()
-    known.learn_all(c for c in store.changes() if c["op"] in ("erase", "erased"))
-    return known
+    return store.erasures()
 
 
 def scrub_home(store: Store) -> Scrubbed:

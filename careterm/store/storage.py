@@ -26,9 +26,33 @@ STORE_PURPOSE = b"careterm/store/v1"
 
 
 class VersionedStorage(Storage):
-    """A storage that counts how often its contents changed (for cheap refresh checks)."""
+    """A storage that counts how often its contents changed (for cheap refresh checks),
+    and adds documents to a table without TinyDB copying the whole database."""
 
     version: int = 0
+
+    def append(self, name: str, docs: list[dict[str, Any]]) -> None:
+        """Add ``docs`` to table ``name`` under the next document ids, in one write.
+
+        What TinyDB's ``Table.insert_multiple`` does, but without converting every
+        document id of the table twice: the change log grows by a few documents per
+        save and per sync, and at 50,000 changes the conversion cost tens of
+        milliseconds. This plain version writes the whole database; the encrypted
+        storage writes only the new documents.
+        """
+        data = self.read() or {}
+        table = data.get(name) or {}
+        self.write({**data, name: {**table, **_numbered(docs, _top_id(table))}})
+
+
+def _top_id(table: dict[str, Any]) -> int:
+    """The highest document id in ``table`` (TinyDB's ids: integers as strings)."""
+    return max((int(doc_id) for doc_id in table), default=0)
+
+
+def _numbered(docs: list[dict[str, Any]], top: int) -> dict[str, dict[str, Any]]:
+    """``docs`` (copied, as TinyDB copies what it inserts) under the ids after ``top``."""
+    return {str(top + number): dict(doc) for number, doc in enumerate(docs, 1)}
 
 
 Signature = tuple[int, int, int]
@@ -102,6 +126,7 @@ class EncryptedStorage(VersionedStorage):
 
     def _forget(self) -> None:
         self._cache: dict[str, Any] | None = None
+        self._top: dict[str, int] = {}  # append-only tables' highest document ids, known
         self._persisted: dict[str, dict[str, Any]] = {}
         self._snapshot_sig: Signature | None = None
         self._snapshot_id = b""
@@ -222,6 +247,10 @@ class EncryptedStorage(VersionedStorage):
             self._cache[name] = table
         for name, docs in (record.get("append") or {}).items():
             self._cache.setdefault(name, {}).update(docs)
+            if name in self._top:
+                self._top[name] = max(self._top[name], _top_id(docs))
+        for name in record.get("set") or {}:
+            self._top.pop(name, None)
 
     def _remember_persisted(self) -> None:
         """Shallow copies of what is on disk, to tell what a write adds."""
@@ -258,8 +287,40 @@ class EncryptedStorage(VersionedStorage):
             self._forget()
             raise
         self._cache = data
+        self._top = {}
         self._remember_persisted()
         self.version += 1
+
+    def append(self, name: str, docs: list[dict[str, Any]]) -> None:
+        """Add ``docs`` to the append-only table ``name``: one journal record holding just
+        them (or a new snapshot when the journal is long), nothing else of the database
+        copied or compared. On failure the cache is dropped and the error goes on, as
+        with :meth:`write`."""
+        with self._lock:
+            data = self._read_locked()
+            if (data is None or not self._snapshot_id or name not in self._append_only
+                    or name not in data or name not in self._persisted):
+                super().append(name, docs)  # the first documents: the whole write
+                return
+            table = data[name]
+            top = self._top.get(name)
+            if top is None:
+                top = self._top[name] = _top_id(table)
+            added = _numbered(docs, top)
+            payload = _dumps({"append": {name: added}})
+            try:
+                table.update(added)
+                if self._journal_offset + len(payload) > max(COMPACT_AT,
+                                                             self._snapshot_size // 2):
+                    self._write_snapshot(data)
+                else:
+                    self._append(payload)
+            except Exception:
+                self._forget()
+                raise
+            self._persisted[name].update(added)
+            self._top[name] = top + len(added)
+            self.version += 1
 
     def _delta(self, data: dict[str, Any]) -> dict[str, Any] | None:
         """What ``data`` adds to what is on disk; ``None`` when only a snapshot will do."""

@@ -93,7 +93,7 @@ from tinydb import TinyDB
 from tinydb.table import Table
 
 from careterm.core import clock, ids
-from careterm.core.erasure import ERASE_OP, ERASED_OP
+from careterm.core.erasure import ERASE_OP, ERASED_OP, Erasures
 from careterm.core.hlc import HybridClock, parse_stamp
 from careterm.core.model import Fold, Incident, TeamRecord
 from careterm.core.settings import TeamSettings
@@ -293,9 +293,7 @@ class Store:
         self._storage = storage
         self._db = TinyDB(storage=lambda: storage)
         self._thread_lock = threading.RLock()
-        self._fold = Fold()
-        self._folded_version = -1
-        self._folded_count = 0
+        self._start_fold()
         self._hlc = HybridClock()
         self._next_seq = 1
         self._next_counter = 1
@@ -372,9 +370,12 @@ class Store:
         if key_file.epoch is None:
             return True
         keys = self._known_epoch_keys()
+        if key_file.epoch not in keys:
+            # An epoch this store holds no key of (yet): the file's label is only believed
+            # when the passphrase wrapping, which binds its epochs, names it too.
+            return key_file.epoch in key_file.passphrase_epochs
         # (After an interrupted re-key the file still seals the key the store came from.)
-        return (key_file.epoch not in keys
-                or key_file.open_with_epochs(keys) in (self._store_key, *self._older_keys))
+        return key_file.open_with_epochs(keys) in (self._store_key, *self._older_keys)
 
     def _known_epoch_keys(self) -> dict[str, bytes]:
         """Epoch keys in the meta (the team layer's entries: name → {"key": base64})."""
@@ -555,8 +556,7 @@ class Store:
             changes_table = raw.get("changes") or {}
             if len(changes_table) < self._folded_count:
                 # The file was replaced by an older one (a restore): fold from scratch.
-                self._fold = Fold()
-                self._folded_count = 0
+                self._start_fold()
             new = list(islice(changes_table.values(), self._folded_count, None))
             self._folded_count = len(changes_table)
             self._folded_version = self._storage.version
@@ -569,6 +569,13 @@ class Store:
                 self._drop_secrets()
                 raise StoreLocked()
             return changed
+
+    def _start_fold(self) -> None:
+        """Fold from nothing at the next :meth:`refresh`."""
+        self._fold = Fold()
+        self._folded_version = -1
+        self._folded_count = 0
+        self._own_top = 0
 
     def _meta_team_key(self) -> bytes | None:
         text = self._meta.get(TEAM_KEY_META)
@@ -594,6 +601,7 @@ class Store:
         if own:
             top = max(int(cid.rpartition(":")[2]) for cid in own)
             self._next_seq = max(self._next_seq, top + 1)
+            self._own_top = max(self._own_top, top)
         tag = self._meta.get("device_tag", "")
         size = ids.TAG_LENGTH + ids.COUNTER_LENGTH
         for inc in {change["inc"] for change in changes}:
@@ -646,6 +654,23 @@ class Store:
             raw = self._storage.read() or {}
             return list((raw.get("changes") or {}).values())
 
+    def change_count(self) -> int:
+        """How many change records are stored."""
+        with self._thread_lock:
+            self._check_open()
+            raw = self._storage.read() or {}
+            return len(raw.get("changes") or {})
+
+    def own_top(self) -> int:
+        """The highest sequence number of this laptop's own stored changes (0: none)."""
+        self.refresh()
+        return self._own_top
+
+    def erasures(self) -> Erasures:
+        """Every erasure (and acknowledgement of one) the store holds (a copy)."""
+        self.refresh()
+        return self._fold.erasures.copy()
+
     def change_ids(self) -> set[str]:
         """Ids of every change folded so far."""
         self.refresh()
@@ -675,7 +700,7 @@ class Store:
             maker = ChangeMaker(self)
             build(maker)
             if maker.changes:
-                self._table("changes").insert_multiple(maker.changes)
+                self._storage.append("changes", maker.changes)
                 self.refresh()
             return maker.changes
 
@@ -696,7 +721,7 @@ class Store:
             if erasures:
                 fresh = [erasures.scrub(change) for change in fresh]
             if fresh:
-                self._table("changes").insert_multiple(fresh)
+                self._storage.append("changes", fresh)
                 self.refresh()
             return fresh
 
@@ -722,9 +747,7 @@ class Store:
                 self._storage.rewrite(data)
             else:
                 self._storage.write(data)
-            self._fold = Fold()
-            self._folded_count = 0
-            self._folded_version = -1
+            self._start_fold()
             self.refresh()
             return count
 
@@ -734,7 +757,7 @@ class Store:
             if self._table("meta").all() or self._table("changes").all():
                 raise StoreExists(self.home or "this store")
             self._table("meta").insert(meta)
-            self._table("changes").insert_multiple(changes)
+            self._storage.append("changes", changes)
             self.refresh()
 
     # ------------------------------------------------------------------ keys
@@ -906,9 +929,7 @@ class Store:
         self._kek = None
         self._older_keys = []
         self._meta = {}
-        self._fold = Fold()
-        self._folded_version = -1
-        self._folded_count = 0
+        self._start_fold()
         self._storage.close()
 
     def close(self) -> None:

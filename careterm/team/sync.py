@@ -1504,15 +1504,15 @@ def _removal_check(removal: EpochRecord | None, seq: int) -> Callable[[str], Non
     return check
 
 
-def _carry_out_erasures(run: _Sync, mine: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def _carry_out_erasures(run: _Sync, changes: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Carry out, on this laptop's home, the erasures not carried out in the folder yet
-    (:mod:`careterm.team.erasure`); return this laptop's changes as stored now."""
+    (:mod:`careterm.team.erasure`); return the changes as stored now."""
     run.erasing = erasure.pending(run.store, run.state.erased)
     if not run.erasing:
-        return mine
+        return changes
     erasure.carry_out(run.store, run.erasing)
     with run.store.locked():
-        return [change for change in run.store.changes() if change["dev"] == run.me]
+        return run.store.changes()
 
 
 def _erasures_done(run: _Sync, folder: Path) -> None:
@@ -1526,13 +1526,6 @@ def _erasures_done(run: _Sync, folder: Path) -> None:
     run.state.dirty = True
     run.report.erasures += len(run.erasing)
     run.erasing = []
-
-
-def _own_top(changes: list[dict[str, Any]], device_id: str) -> int:
-    """The highest change number this device has in ``changes``."""
-    prefix = device_id + ":"
-    return max((int(c["cid"][len(prefix):]) for c in changes if c["dev"] == device_id
-                and c["cid"].startswith(prefix)), default=0)
 
 
 def team_header(folder: Path, team_id: str) -> TeamHeader:
@@ -1570,10 +1563,8 @@ def sync(store: Store) -> SyncReport:
         state, readable = _load_state(store.home, key, team_id, store.device_id)
         with store.locked():
             changes = store.changes()
+            own_top = store.own_top()
         run = _Sync(store, folder, key, team_id, signing_key, state, epochs_of(store))
-        me = store.device_id
-        mine = [change for change in changes if change["dev"] == me]
-        own_top = _own_top(mine, me)
         if len(changes) < state.store_count or own_top < state.published_change_seq:
             # The store went back to an older copy (a restored backup): merge everything
             # again, this laptop's own files included, and publish what it has made since
@@ -1594,18 +1585,18 @@ def sync(store: Store) -> SyncReport:
         if listing is not None:
             _register(folder, run.epochs, team_id, _registration_of(store, signing_key),
                       signing_key)
-            mine = _carry_out_erasures(run, mine)
-            run.publish(mine, listing, compact=bool(run.erasing), own_top=own_top)
+            changes = _carry_out_erasures(run, changes)
+            run.publish(changes, listing, compact=bool(run.erasing), own_top=own_top)
             _erasures_done(run, folder)
         run.read_all()  # the store is not locked while the folder is read
         run.merge()
         if listing is not None:
             # Erasures that arrived with this sync are carried out at once.
-            mine = _carry_out_erasures(run, mine)
+            changes = _carry_out_erasures(run, changes)
             if run.erasing:
                 listing = run.own_folder()
                 if listing is not None:
-                    run.publish(mine, listing, compact=True)
+                    run.publish(changes, listing, compact=True)
                     _erasures_done(run, folder)
         # Evidence files travel apart from the segments (careterm.team.evidence).
         carried = exchange_evidence(
@@ -1621,8 +1612,9 @@ def sync(store: Store) -> SyncReport:
         for name, refs in picked.new.items():
             run.report.new_reports.setdefault(f"{name} (intake station)", []).extend(refs)
         run.report.skipped.extend(picked.skipped)
-        if run.report.received_changes or len(changes) != state.store_count:
-            state.store_count = len(store.changes())
+        count = store.change_count()
+        if count != state.store_count:
+            state.store_count = count
             state.dirty = True
         if store.is_locked:
             # Locked while the folder was read: nothing more is written with the old key.

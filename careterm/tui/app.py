@@ -57,7 +57,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import gc
 import json
 import math
 import os
@@ -94,6 +93,7 @@ from careterm.store.crypto import Unsealable, seal, subkey, unseal
 from careterm.store.store import Store, has_store
 from careterm.team import sync as team_sync
 from careterm.team.members import known_members
+from careterm.tui.collector import Collector
 from careterm.tui.gateway import WAIT_SECONDS, StoreGateway
 from careterm.tui.messages import (
     DraftFound,
@@ -230,6 +230,8 @@ class CaretermApp(QuietCrash, App[int]):
         self._assign_for: Screen[Any] | None = None
         """The screen that asked who owns a report (it hears how it went)."""
         self._timers_started = False
+        self.collector = Collector()
+        """When Python's cycle collector runs full collections (after a tick, never in one)."""
         self._last_input = time.monotonic()
         self._lock_countdown: int | None = None
         """Seconds left before the idle lock, while the status line counts them down."""
@@ -290,6 +292,7 @@ class CaretermApp(QuietCrash, App[int]):
             self.board.call_after_refresh(self.board.hint, notice)
         if not self._timers_started:
             self._timers_started = True
+            self.collector.start()
             self.set_interval(self.tick_seconds, self._tick, name="tick")
             self.set_interval(self.sync_seconds, self._periodic_sync, name="sync")
             idle = self.idle_lock_seconds()
@@ -471,7 +474,7 @@ class CaretermApp(QuietCrash, App[int]):
         self._versions = {}
         for live in self._live_screens():
             live.redraw(None)
-        gc.unfreeze()  # what the snapshot leaves behind is the collector's again
+        self.collector.release()  # what the snapshot leaves behind goes at the next tick
         self._drop_key(store, drafts[-1] if drafts else None)
 
     @work(group="lock")
@@ -532,11 +535,13 @@ class CaretermApp(QuietCrash, App[int]):
     # ------------------------------------------------------------ live board
 
     def _tick(self) -> None:
-        """Ages and escalation move on, without a key being pressed."""
-        if self.locked:
-            return
-        for live in self._live_screens():
-            live.tick()
+        """Ages and escalation move on, without a key being pressed; then, when it is due
+        and nobody is typing, the one full collection of the cycle collector
+        (:mod:`careterm.tui.collector`)."""
+        if not self.locked:
+            for live in self._live_screens():
+                live.tick()
+        self.collector.after_tick(self._last_input)
 
     def _background_refresh(self, initial: bool = False) -> None:
         """Re-read the store, and sync when due (on unlocking, after a save).
@@ -591,7 +596,7 @@ class CaretermApp(QuietCrash, App[int]):
     def on_unmount(self) -> None:
         """The app ends: the watcher stops looking."""
         self.watcher.stop()
-        gc.unfreeze()
+        self.collector.stop()
 
     def _reread(self, store: Store) -> IncidentsRefreshed:
         """In the gateway's worker: read every report."""
@@ -600,7 +605,9 @@ class CaretermApp(QuietCrash, App[int]):
         self._team_settings_read = store.team_settings()
         # The one place the app reads reports: those this laptop's member is recused
         # from become stubs (board, incident view, handover all show these).
-        return IncidentsRefreshed(casework.screen_recused(store.incidents(), store.member))
+        snapshot = casework.screen_recused(store.incidents(), store.member)
+        return IncidentsRefreshed(snapshot, {inc_id: incident.version
+                                             for inc_id, incident in snapshot.items()})
 
     def _sync(self, store: Store) -> SyncFinished | None:
         """In the gateway's sync job (without the store lock): sync, if still due."""
@@ -618,7 +625,7 @@ class CaretermApp(QuietCrash, App[int]):
     def on_incidents_refreshed(self, message: IncidentsRefreshed) -> None:
         """Show the new snapshot on every screen that shows incidents."""
         if not self.locked:  # read before the lock: not shown, it comes again after unlock
-            self._show_snapshot(message.incidents)
+            self._show_snapshot(message.incidents, message.versions)
 
     def on_sync_finished(self, message: SyncFinished) -> None:
         """Say how sync went; re-read the store for what it brought."""
@@ -629,12 +636,14 @@ class CaretermApp(QuietCrash, App[int]):
         elif message.failure:
             self._sync_failed(message.failure)
 
-    def _show_snapshot(self, snapshot: dict[str, Incident]) -> None:
+    def _show_snapshot(self, snapshot: dict[str, Incident], new_versions: dict[str, int]
+                       ) -> None:
         """Redraw what changed since the last snapshot (everything after an unlock, or
-        when a report went: the store was put back to an older copy)."""
+        when a report went: the store was put back to an older copy); ``new_versions``:
+        each report's version in ``snapshot``."""
         versions = self._versions
-        changed = {inc_id for inc_id, incident in snapshot.items()
-                   if versions.get(inc_id) != incident.version}
+        changed = {inc_id for inc_id, version in new_versions.items()
+                   if versions.get(inc_id) != version}
         initial, self._redraw_all = self._redraw_all, False
         settings_moved = self._team_settings_read != self.team_settings
         self.team_settings = self._team_settings_read
@@ -645,22 +654,19 @@ class CaretermApp(QuietCrash, App[int]):
         added = len(arrived)
         if initial or len(versions) + added != len(snapshot):
             initial = True
-            self._versions = {inc_id: incident.version
-                              for inc_id, incident in snapshot.items()}
+            self._versions = new_versions
         else:
             for inc_id in changed:
-                versions[inc_id] = snapshot[inc_id].version
+                versions[inc_id] = new_versions[inc_id]
         self.incidents = snapshot
         for live in self._live_screens():
             live.redraw(None if initial or settings_moved else changed)
         if not initial and arrived:
             self._announce_critical(arrived, snapshot)
         if initial:
-            # The store just read is most of the process's objects, and they stay until
-            # the lock (which unfreezes them). Out of the garbage collector's reach, a
-            # full collection no longer walks them: at 10,000 reports it took ~300 ms,
-            # a pause that could land on any keypress or tick; ~15 ms frozen.
-            gc.freeze()
+            # The store just read stays until the lock: out of the collector's walks
+            # (careterm.tui.collector).
+            self.collector.hold()
 
     def _announce_critical(self, arrived: list[str], snapshot: dict[str, Incident]) -> None:
         """A toast and the bell for each new open critical report captured on another

@@ -70,9 +70,12 @@ class LockLifted(Message):
 
 @dataclass
 class IncidentsRefreshed(Message):
-    """The store was re-read: ``incidents`` is a fresh snapshot."""
+    """The store was re-read: ``incidents`` is a fresh snapshot, ``versions`` each one's
+    :attr:`~careterm.core.model.Incident.version` (worked out in the worker: at 10,000
+    reports, reading them on the app's thread cost milliseconds of every arrival)."""
 
     incidents: dict[str, Incident] = field(repr=False)
+    versions: dict[str, int] = field(repr=False)
 
 
 @dataclass

@@ -237,3 +237,23 @@ async def test_erasure_status_runs_in_a_worker_without_the_store_lock(
         await pilot.press("q")
         await settle(pilot, app)
         assert isinstance(app.screen, BoardScreen) and app.is_running
+
+
+@run_async
+async def test_erasure_status_masks_the_reason_in_privacy_mode(store: Store) -> None:
+    # Only the description is erased: the report still knows Jordan and Alex, and the
+    # reason a member typed names Jordan.
+    inc_id = seed(store)
+    erase(store, inc_id, ("what",), "Jordan Fakename's lawyer asked")
+    app = app_for(store)
+    async with app.run_test(size=(120, 30)) as pilot:
+        await open_status(pilot, app)
+        assert "Jordan Fakename's lawyer asked" in status_shown(app)
+        await pilot.press("p")
+        await settle(pilot, app)
+        shown = status_shown(app)
+        assert "Jordan" not in shown and "Fakename" not in shown
+        assert f"{inc_id}: erased what happened (J.F.'s lawyer asked)" in shown, shown
+        await pilot.press("p")
+        await settle(pilot, app)
+        assert "Jordan Fakename's lawyer asked" in status_shown(app)

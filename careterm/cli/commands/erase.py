@@ -143,11 +143,13 @@ def _verify(store: Store, text: str) -> int:
         keys = team_sync.epochs_of(store).keys
         files += [(f"{folder}/{name}", body) for name, body in
                   team_erasure.readable_folder(folder, keys, store.meta["team_id"])]
-    hits = [name for name, body in files if occurs(text, body)]
+    # A file read in parts (each journal record) is one file: named once, counted once.
+    names = list(dict.fromkeys(name for name, _ in files))
+    hits = list(dict.fromkeys(name for name, body in files if occurs(text, body)))
     if not hits:
-        out(f"not found in any of the {len(files)} files this laptop can read")
+        out(f"not found in any of the {len(names)} files this laptop can read")
         return 0
-    out(f"found in {len(hits)} of {len(files)} files:")
+    out(f"found in {len(hits)} of {len(names)} files:")
     for name in hits:
         out(visible(f"  {name}", one_line=True))
     return 1

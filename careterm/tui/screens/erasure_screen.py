@@ -16,8 +16,10 @@ when the screen opens, again on ``r``, and again when sync brought changes (an
 :class:`~careterm.tui.protocol.LiveScreen`).
 
 Lines are shown literally (``Text``, never markup); control characters were
-replaced already. Privacy mode changes nothing here: the lines name members (not a
-report's parties) and erased fields, never an erased value.
+replaced already. The lines name members and erased fields, never an erased value;
+but an erasure's reason is free text a member typed ("Jordan Smith asked us to"):
+in privacy mode each erasure's line is masked like the rest of its report (the
+names its report still knows, :class:`~careterm.views.privacy.NameMask`).
 """
 
 from __future__ import annotations
@@ -34,14 +36,16 @@ from textual.screen import Screen
 from textual.widgets import Static
 
 from careterm.core import clock
+from careterm.core.model import Incident
 from careterm.errors import CaretermError
 from careterm.store.store import Store
 from careterm.team import erasure as team_erasure
 from careterm.team.devices import team_devices
-from careterm.tui.messages import ErasureStatusFailed, ErasureStatusRead
+from careterm.tui.messages import ErasureStatusFailed, ErasureStatusRead, PrivacyToggled
 from careterm.tui.protocol import host
 from careterm.tui.widgets.hint_line import HintLine
 from careterm.tui.widgets.key_footer import KeyFooter
+from careterm.views.privacy import NameMask
 
 ERASURE_HINT = "esc back · r look again · the same as: careterm erase --status"
 
@@ -61,18 +65,27 @@ def status_lines(store: Store) -> list[str]:
     return team_erasure.status_lines(store, laptops(store), clock.now())
 
 
-def status_view(lines: list[str]) -> Group:
+def status_view(lines: list[str], incidents: dict[str, Incident] | None = None) -> Group:
     """The lines for the screen: each erasure bold; a laptop that has erased green, one
     that has not yet yellow (the words say it too, never colour alone); a laptop's line
-    stays indented when it wraps."""
+    stays indented when it wraps. ``incidents`` (privacy mode): each erasure's line
+    masked by its report's names."""
     shown: list[RenderableType] = []
     for line in lines:
         if not line.startswith("  "):
-            shown.append(Text(line, style="bold"))
+            shown.append(Text(_masked(line, incidents), style="bold"))
             continue
         style = "green" if line.endswith(": erased") else "yellow"
         shown.append(Padding(Text(line.lstrip(), style=style), (0, 0, 0, 2), expand=False))
     return Group(*shown)
+
+
+def _masked(line: str, incidents: dict[str, Incident] | None) -> str:
+    """An erasure's line (``<report id>: erased …``) as privacy mode shows it."""
+    if incidents is None:
+        return line
+    incident = incidents.get(line.partition(":")[0])
+    return NameMask.for_incident(incident)(line) if incident is not None else line
 
 
 class ErasureScreen(Screen[None]):
@@ -124,7 +137,18 @@ class ErasureScreen(Screen[None]):
     def on_erasure_status_read(self, message: ErasureStatusRead) -> None:
         """Show the lines."""
         self.lines = message.lines
-        self.query_one("#erasure-lines", Static).update(status_view(message.lines))
+        self._show()
+
+    def _show(self) -> None:
+        if self.lines is None:
+            return
+        app = host(self)
+        self.query_one("#erasure-lines", Static).update(
+            status_view(self.lines, app.incidents if app.privacy else None))
+
+    def on_privacy_toggled(self, message: PrivacyToggled) -> None:
+        """Names hidden or shown again."""
+        self._show()
 
     def on_erasure_status_failed(self, message: ErasureStatusFailed) -> None:
         """Say why there is no (fresh) status."""
