@@ -37,15 +37,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from operator import attrgetter, itemgetter
 from typing import Any
 
 from careterm.core.erasure import ERASE_OP, ERASED_OP, Erasures
 from careterm.core.vocabulary import LIST_OPS, OPTIONAL_FIELDS, TEAM_RECORD
 
+_CHANGE_KEY = itemgetter("hlc", "dev", "cid")
+
 
 def change_key(change: dict[str, Any]) -> tuple[str, str, str]:
     """The total order of changes: hybrid clock, then device, then change id."""
-    return (change["hlc"], change["dev"], change["cid"])
+    return _CHANGE_KEY(change)  # type: ignore[no-any-return]
 
 
 @dataclass(frozen=True)
@@ -117,6 +120,8 @@ class Incident:
     capture and acknowledgement times are kept."""
     stub_version: int = 0
     """A stub's :attr:`version`: the number of changes of the report it stands in for."""
+    _history: tuple[list[dict[str, Any]], int, dict[str, list[FieldValue]]] | None = field(
+        default=None, repr=False, compare=False)
 
     @property
     def version(self) -> int:
@@ -139,9 +144,16 @@ class Incident:
         """Every value each field has held, in change order (the last one is current).
 
         Worked out from :attr:`changes` when asked, so folding thousands of
-        reports does not build it for every one.
+        reports does not build it for every one; then kept until the changes move on
+        (the board's stage clock asks for it at every draw). The fold only appends
+        to :attr:`changes` or replaces the list (an erasure scrubbing it), so the
+        list and its length tell. Treat the result as read-only.
         """
-        return set_history(self.changes)
+        cached = self._history
+        changes = self.changes
+        if cached is None or cached[0] is not changes or cached[1] != len(changes):
+            cached = self._history = (changes, len(changes), set_history(changes))
+        return cached[2]
 
     def missing(self) -> dict[str, str]:
         """Capture fields with no answer: field → ``empty`` (not asked, or cleared),
@@ -213,6 +225,9 @@ class TeamRecord:
         return set_history(sorted(self.changes, key=change_key))
 
 
+_ENTRY_KEY = attrgetter("key")
+
+
 class Fold:
     """Folds change records into incidents, incrementally and idempotently.
 
@@ -236,21 +251,24 @@ class Fold:
         none: :attr:`TeamRecord.version` says when it did)."""
         touched: set[str] = set()
         rescrub: set[str] = set()
+        seen, erasures = self.seen, self.erasures
+        erased_reports = erasures.by_incident
+        apply_one = self._apply_one
         for change in changes:
             cid = change["cid"]
-            if cid in self.seen:
+            if cid in seen:
                 continue
-            self.seen.add(cid)
-            if change["inc"] == TEAM_RECORD:
+            seen.add(cid)
+            inc_id = change["inc"]
+            if inc_id == TEAM_RECORD:
                 self.team.apply(change)
                 continue
-            if change["op"] in (ERASE_OP, ERASED_OP) and (
-                    self.erasures.learn(change) is not None):
-                rescrub.add(change["inc"])
-            if self.erasures and change["inc"] in self.erasures.by_incident:
-                change = self.erasures.scrub(change)
-            self._apply_one(change)
-            touched.add(change["inc"])
+            if change["op"] in (ERASE_OP, ERASED_OP) and erasures.learn(change) is not None:
+                rescrub.add(inc_id)
+            if inc_id in erased_reports:
+                change = erasures.scrub(change)
+            apply_one(change)
+            touched.add(inc_id)
         for inc_id in rescrub:
             self._rescrub(self.incidents[inc_id])
         for inc_id in touched:
@@ -276,7 +294,7 @@ class Fold:
         if incident is None:
             incident = self.incidents[inc_id] = Incident(id=inc_id)
         incident.changes.append(change)
-        key = (change["hlc"], change["dev"], change["cid"])
+        key = _CHANGE_KEY(change)
         op = change["op"]
         data = change.get("data") or {}
         if op == "set":
@@ -302,9 +320,9 @@ class Fold:
     def _materialise(self, incident: Incident) -> None:
         """Recompute the incident's fields from the winning values."""
         if len(incident.changes) > 1:
-            incident.changes.sort(key=change_key)
+            incident.changes.sort(key=_CHANGE_KEY)
         for entries in incident.entries.values():
-            entries.sort(key=lambda e: e.key)
+            entries.sort(key=_ENTRY_KEY)
         incident.notes = [Note(e.by, e.at, e.data.get("text", ""), e.cid)
                           for e in incident.entries.get("note", ())]
         incident.marks = {}

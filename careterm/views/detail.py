@@ -82,7 +82,7 @@ def recused_text(incident: Incident) -> str:
 
 
 def field_rows(incident: Incident, now: datetime,
-               others: Mapping[str, Incident] | None = None) -> list[FieldRow]:
+               others: Mapping[str, Incident] | Related | None = None) -> list[FieldRow]:
     """Every answer in :data:`SHOWN_FIELDS` order.
 
     Intake details add rows only when recorded: the reporter's wishes first (the
@@ -123,11 +123,30 @@ def field_rows(incident: Incident, now: datetime,
                                  value=casework.relayed_by(incident) or "", mark=None,
                                  missing=None))
     if others is not None:
-        text = related_text(incident, others)
+        text = (others if isinstance(others, Related) else Related(others)).text(incident)
         if text:
             rows.append(FieldRow(name="related", option="related", label="related reports",
                                  value=text, mark=None, missing=None))
     return rows
+
+
+class Related:
+    """The "related reports" text of reports among ``others`` (one snapshot of the
+    reports), each worked out once per version of the report: the app's incident view
+    draws again every second, and at 10,000 reports finding the reports that name the
+    same people takes ~17 ms."""
+
+    def __init__(self, others: Mapping[str, Incident]) -> None:
+        self.others = others
+        self._texts: dict[str, tuple[int, str]] = {}
+
+    def text(self, incident: Incident) -> str:
+        """:func:`related_text` of ``incident`` among :attr:`others`."""
+        cached = self._texts.get(incident.id)
+        if cached is None or cached[0] != incident.version:
+            cached = (incident.version, related_text(incident, self.others))
+            self._texts[incident.id] = cached
+        return cached[1]
 
 
 def related_text(incident: Incident, others: Mapping[str, Incident]) -> str:

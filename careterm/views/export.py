@@ -23,6 +23,7 @@ from typing import Any
 from careterm.core import casework, clock, vocabulary
 from careterm.core.evidence import evidence_items, size_words
 from careterm.core.model import Incident
+from careterm.core.related import Links
 from careterm.core.settings import TeamSettings
 from careterm.core.textsafe import visible
 from careterm.core.timeline import timeline_entries
@@ -369,11 +370,12 @@ def export_bundle(incidents: list[Incident], *, fmt: str = "md", pseudonymise: b
     ordered = sorted(incidents, key=lambda inc: (inc.created_at is None,
                                                  inc.created_at or now, inc.id))
     shown = {inc.id: pseudonymised(inc) if pseudonymise else inc for inc in ordered}
+    links = Links(shown)
     for number, original in enumerate(ordered, 1):
         incident = shown[original.id]
         name = report_file(original.id, number, fmt)
         if fmt == "json":
-            record = incident_to_dict(incident, now, detail=True, others=shown,
+            record = incident_to_dict(incident, now, detail=True, others=links,
                                       settings=settings)
             files[name] = json.dumps(record, ensure_ascii=False, indent=2) + "\n"
         else:

@@ -34,7 +34,7 @@ from typing import Any
 
 from careterm.core import casework, clock
 from careterm.core.model import Incident
-from careterm.core.related import linked_ids
+from careterm.core.related import Links
 from careterm.core.settings import TeamSettings
 from careterm.core.stages import stage_of
 from careterm.core.timeline import timeline_entries
@@ -74,7 +74,7 @@ def updated_at(incident: Incident) -> datetime | None:
 
 def incident_to_dict(incident: Incident, now: datetime | None = None, *,
                      detail: bool = False,
-                     others: Mapping[str, Incident] | None = None,
+                     others: Mapping[str, Incident] | Links | None = None,
                      settings: TeamSettings | None = None) -> dict[str, Any]:
     """The JSON-ready record of ``incident``.
 
@@ -123,7 +123,7 @@ def incident_to_dict(incident: Incident, now: datetime | None = None, *,
     # Intake details and confirmed links (read both ways when ``others`` are given).
     record["wishes"] = casework.wishes(incident)
     record["relayed_by"] = casework.relayed_by(incident)
-    record["links"] = linked_ids(incident, others)
+    record["links"] = (others if isinstance(others, Links) else Links(others)).of(incident)
     # The stage clock under the team's settings (the defaults when none are given).
     stage = stage_of(incident, settings or TeamSettings())
     record["stage"] = stage.name if stage else None

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from careterm.actions import incidents as actions
+from careterm.actions.erase import erase
 from careterm.core.model import Incident, fold
 from careterm.core.triage import (
     AckLevel,
@@ -45,6 +46,20 @@ class TestFold:
         # Same stamp: the device id breaks the tie, and the loser is still recorded.
         assert incident.where == "Hall Omega"
         assert [v.value for v in incident.history["where"]] == ["Room Zeta", "Hall Omega"]
+
+    def test_history_follows_changes_that_arrive_later_and_erasures(self) -> None:
+        # The history is kept between asks (the board asks at every draw): a report
+        # folded further, or scrubbed by an erasure, must never show the old one.
+        store = Store.in_memory()
+        inc_id = actions.capture(store, "Shoved at the door", where="Room Zeta").id
+        incident = store.incidents()[inc_id]
+        assert [v.value for v in incident.history["where"]] == ["Room Zeta"]
+        actions.update(store, inc_id, where="Hall Omega")
+        assert store.incidents()[inc_id] is incident  # the same report, folded further
+        assert [v.value for v in incident.history["where"]] == ["Room Zeta", "Hall Omega"]
+        erase(store, inc_id, ("where",), "the reporter asked")
+        shown = [v.value for v in store.incidents()[inc_id].history["where"]]
+        assert "Room Zeta" not in shown and "Hall Omega" not in shown, shown
 
     def test_duplicates_are_ignored(self) -> None:
         note = change("d1:1", "AA0001", "note", {"text": "seen twice"}, "1.0")

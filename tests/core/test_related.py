@@ -17,6 +17,7 @@ from careterm.core.related import (
     CUT_WORDS,
     DESCRIPTION_WORDS,
     DROPPED_WORDS,
+    Links,
     linked_ids,
     names_in,
     related,
@@ -175,6 +176,25 @@ def test_links_are_read_both_ways_and_refuse_self_and_unknown(memory: Store) -> 
     with pytest.raises(InvalidInput, match="no incident"):
         link_reports(memory, a, "ZZ9999")
     assert len(memory.get(a).entries["link"]) == 1
+
+
+@settings(max_examples=30, deadline=None)
+@given(pairs=st.lists(st.tuples(st.integers(0, 5), st.integers(0, 5)), max_size=12))
+def test_one_index_of_links_answers_every_report_as_asking_each_alone(
+        pairs: list[tuple[int, int]]) -> None:
+    store = Store.in_memory()  # fresh for each example
+    ids = [incidents.capture(store, f"Report {n}").id for n in range(6)]
+    expected: dict[str, set[str]] = {inc_id: set() for inc_id in ids}
+    for a, b in pairs:
+        if a != b:
+            link_reports(store, ids[a], ids[b])
+            expected[ids[a]].add(ids[b])
+            expected[ids[b]].add(ids[a])
+    everything = store.incidents()
+    links = Links(everything)
+    for inc_id in ids:
+        assert links.of(everything[inc_id]) == sorted(expected[inc_id])
+        assert linked_ids(everything[inc_id], everything) == sorted(expected[inc_id])
 
 
 def test_people_named_more_than_once_are_counted(memory: Store) -> None:

@@ -298,3 +298,23 @@ async def test_q_quits_from_the_incident_view(store: Store, frozen_clock) -> Non
         await pilot.press("q")
         await pilot.pause()
         assert not app.is_running
+
+
+@sync
+async def test_related_reports_follow_a_report_that_arrives_while_one_is_open(
+        store: Store, frozen_clock) -> None:
+    # The related row is worked out once per snapshot of the reports (the view draws
+    # every second): a new report naming the same person must still show at once.
+    first = capture_one(store)
+    app = CaretermApp(store=store, cursor_blink=False)
+    async with app.run_test(size=(100, 40)) as pilot:
+        await open_report(pilot, app, first)
+        assert "also named in" not in shown(app)
+        app._tick()
+        second = incidents.capture(store, "Followed me to the lift", who="Dee Fictional",
+                                   urgency="medium").id
+        app.refresh_now()
+        await settle(pilot, app)
+        app._tick()  # (the view draws again for its own report at once, for others each second)
+        await settle(pilot, app)
+        assert f"also named in 1 other report: {second}" in shown(app)

@@ -24,6 +24,7 @@ from careterm.cli.output import fit, notice, out, table
 from careterm.cli.session import Session
 from careterm.core import casework, clock
 from careterm.core.model import Incident
+from careterm.core.related import Links
 from careterm.core.settings import TeamSettings
 from careterm.core.stages import STAGE_WORDS, overdue_count, stage_level, stage_of
 from careterm.core.textsafe import safe_json
@@ -136,7 +137,8 @@ def cmd_list(args: argparse.Namespace, session: Session) -> int:
         shown = [i for i in shown if same_person_key(casework.owner(i) or "") == mine]
     if args.json:
         seen = casework.screen_recused(store.incidents(), store.member)  # links both ways
-        out(safe_json([incident_to_dict(i, now, others=seen, settings=settings)
+        links = Links(seen)
+        out(safe_json([incident_to_dict(i, now, others=links, settings=settings)
                        for i in shown], indent=2))
         return 0
     out(board_header(everything, overdue_count(everything, settings, now)))

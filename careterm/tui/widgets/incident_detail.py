@@ -45,7 +45,7 @@ from careterm.core.whentext import describe_when
 from careterm.tui.protocol import Host, host
 from careterm.tui.widgets.board_table import ACK_STYLES, INFORM_STYLE, URGENCY_STYLES
 from careterm.views.board import ack_cell, age_cell
-from careterm.views.detail import FieldRow, field_rows, recused_text
+from careterm.views.detail import FieldRow, Related, field_rows, recused_text
 from careterm.views.privacy import PRIVATE_FIELDS, NameMask, private_value
 
 LABEL_WIDTH = 16
@@ -339,7 +339,7 @@ def _evidence(w: _Writer, incident: Incident, now: datetime) -> None:
 def incident_text(incident: Incident, now: datetime, target: TeamSettings | timedelta,
                   width: int | None = None, *, private: bool = False,
                   member: str | None = None,
-                  others: Mapping[str, Incident] | None = None,
+                  others: Mapping[str, Incident] | Related | None = None,
                   new_notes: frozenset[str] = frozenset()) -> Text:
     """The whole incident as one Text for a scrolling view ``width`` cells wide.
 
@@ -431,6 +431,7 @@ class IncidentDetail(Static):
         super().__init__(*args, **kwargs)
         self._shown: tuple[Any, ...] | None = None
         self._opened_with: tuple[str, frozenset[str]] | None = None
+        self._related: Related | None = None
         """The report first shown and the notes it had then (what arrives is marked)."""
 
     def new_notes(self, incident: Incident, member: str | None) -> frozenset[str]:
@@ -445,10 +446,15 @@ class IncidentDetail(Static):
              private: bool = False, member: str | None = None) -> None:
         """Render ``incident`` as of ``now``."""
         self._shown = (incident, now, target, private, member)
-        # The app's reports (recused ones already stubs) for "also named in N other reports".
+        # The app's reports (recused ones already stubs) for "also named in N other
+        # reports": worked out again only for a new snapshot or a new version.
         others = host(self).incidents if isinstance(self.app, Host) else None
+        if others is None:
+            self._related = None
+        elif self._related is None or self._related.others is not others:
+            self._related = Related(others)
         self.update(incident_text(incident, now, target, self.size.width or None,
-                                  private=private, member=member, others=others,
+                                  private=private, member=member, others=self._related,
                                   new_notes=self.new_notes(incident, member)))
 
     def on_resize(self) -> None:
