@@ -225,11 +225,7 @@ def ack_cell(incident: Incident, now: datetime, target: Targets,
 def short_age(delta: timedelta) -> str:
     """Time in a stage, short enough for a narrowed stage cell: ``45s``, ``12m``, ``13h``,
     ``2d`` (whole units, rounded down; the age column has the exact reading)."""
-    seconds = max(0, int(delta.total_seconds()))
-    for size, unit in ((86_400, "d"), (3_600, "h"), (60, "m")):
-        if seconds >= size:
-            return f"{seconds // size}{unit}"
-    return f"{seconds}s"
+    return _short_seconds(max(0, int(delta.total_seconds())))
 
 
 def _short_turns_at(seconds: int) -> int:
@@ -499,6 +495,45 @@ def _stage_clock(incident: Incident, stage: Stage | None) -> _Clock | None:
         return None
     return _Clock(_microseconds(stage.since), stage.target // _MICROSECOND,
                   _escalates(incident, stage))
+
+
+_ACK_CELLS: dict[str, AckCell] = {}
+"""One cell object per reading of a clock's stage cell (its text says its level and
+whether it flags informing): a tick compares and writes hundreds."""
+
+
+_ALERT, _WARNING, _WAITING = AckLevel.ALERT, AckLevel.WARNING, AckLevel.WAITING
+_SYMBOL = {level: ACK_SYMBOLS[level] for level in (_ALERT, _WARNING, _WAITING)}
+
+
+def _clock_ack(stage: Stage, clock: _Clock, now: int) -> AckCell:
+    """:func:`ack_cell` of a report in ``stage`` at ``now`` (microseconds since 1970), from
+    its clock in whole microseconds (what a tick works out for hundreds of rows)."""
+    waited = max(0, now - clock.start)
+    if not clock.escalates:  # a critical report not acknowledged yet: an alert at once
+        level = _ALERT
+    elif waited > 2 * clock.target:
+        level = _ALERT
+    elif waited > clock.target:
+        level = _WARNING
+    else:
+        level = _WAITING
+    text = f"{_SYMBOL[level]} {STAGE_WORDS[stage.name]} {_short_seconds(waited // 1_000_000)}"
+    cell = _ACK_CELLS.get(text)
+    if cell is None:
+        if len(_ACK_CELLS) >= 4_096:
+            _ACK_CELLS.clear()
+        cell = _ACK_CELLS[text] = AckCell(text, level, stage.name == "inform"
+                                          and level is _WAITING)
+    return cell
+
+
+def _short_seconds(seconds: int) -> str:
+    """:func:`short_age` of whole seconds (never negative)."""
+    for size, unit in ((86_400, "d"), (3_600, "h"), (60, "m")):
+        if seconds >= size:
+            return f"{seconds // size}{unit}"
+    return f"{seconds}s"
 
 
 def _due(created: int, now: int, clock: _Clock | None) -> int:
@@ -815,11 +850,13 @@ class BoardView:
             self.worked_out += 1
             index = self._index(key)
             old = self._rows[index]
-            if cached.stage is None:
+            if cached.stage is None or cached.clock is None:
                 ack = old.ack  # no clock in it (worked out again when the report changes)
             else:
-                ack = ack_cell(incident, now, target, stage=cached.stage)
-            age = age_cell(incident, now)
+                ack = _clock_ack(cached.stage, cached.clock, now_us)
+            age = (age_cell(incident, now) if cached.created is None
+                   or now_us - cached.created < 60_000_000
+                   else _minutes_text((now_us - cached.created) // 60_000_000))
             if age != old.age or ack != old.ack:
                 self._rows[index] = changed[inc_id] = BoardRow(
                     old.id, old.urgency, old.status, ack, age, old.where, old.what, old.member,
