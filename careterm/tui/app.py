@@ -227,6 +227,8 @@ class CaretermApp(QuietCrash, App[int]):
         self._sync_wanted = True
         self._last_sync_try = 0.0
         self._versions: dict[str, int] = {}
+        self._last_read: dict[str, int] | None = None
+        """The versions of the last read (the gateway's worker only)."""
         self._assign_for: Screen[Any] | None = None
         """The screen that asked who owns a report (it hears how it went)."""
         self._timers_started = False
@@ -606,8 +608,13 @@ class CaretermApp(QuietCrash, App[int]):
         # The one place the app reads reports: those this laptop's member is recused
         # from become stubs (board, incident view, handover all show these).
         snapshot = casework.screen_recused(store.incidents(), store.member)
-        return IncidentsRefreshed(snapshot, {inc_id: incident.version
-                                             for inc_id, incident in snapshot.items()})
+        versions = {inc_id: incident.version for inc_id, incident in snapshot.items()}
+        # What changed since the previous read is worked out here too, off the app's
+        # thread (reads run one at a time; a versions dict is never changed once sent).
+        base, self._last_read = self._last_read, versions
+        changed = frozenset() if base is None else frozenset(
+            inc_id for inc_id, version in versions.items() if base.get(inc_id) != version)
+        return IncidentsRefreshed(snapshot, versions, base, changed)
 
     def _sync(self, store: Store) -> SyncFinished | None:
         """In the gateway's sync job (without the store lock): sync, if still due."""
@@ -625,7 +632,8 @@ class CaretermApp(QuietCrash, App[int]):
     def on_incidents_refreshed(self, message: IncidentsRefreshed) -> None:
         """Show the new snapshot on every screen that shows incidents."""
         if not self.locked:  # read before the lock: not shown, it comes again after unlock
-            self._show_snapshot(message.incidents, message.versions)
+            known = message.changed if message.base is self._versions else None
+            self._show_snapshot(message.incidents, message.versions, known)
 
     def on_sync_finished(self, message: SyncFinished) -> None:
         """Say how sync went; re-read the store for what it brought."""
@@ -636,28 +644,29 @@ class CaretermApp(QuietCrash, App[int]):
         elif message.failure:
             self._sync_failed(message.failure)
 
-    def _show_snapshot(self, snapshot: dict[str, Incident], new_versions: dict[str, int]
-                       ) -> None:
+    def _show_snapshot(self, snapshot: dict[str, Incident], new_versions: dict[str, int],
+                       known: frozenset[str] | None = None) -> None:
         """Redraw what changed since the last snapshot (everything after an unlock, or
         when a report went: the store was put back to an older copy); ``new_versions``:
-        each report's version in ``snapshot``."""
+        each report's version in ``snapshot``; ``known``: what changed since the snapshot
+        shown, when the worker worked it out against it."""
         versions = self._versions
-        changed = {inc_id for inc_id, version in new_versions.items()
-                   if versions.get(inc_id) != version}
+        changed = set(known) if known is not None else {
+            inc_id for inc_id, version in new_versions.items()
+            if versions.get(inc_id) != version}
         initial, self._redraw_all = self._redraw_all, False
         settings_moved = self._team_settings_read != self.team_settings
         self.team_settings = self._team_settings_read
         if (not changed and not initial and not settings_moved
                 and len(snapshot) == len(versions)):
+            self._versions = new_versions  # the same reading: the next diff starts here
             return
         arrived = [inc_id for inc_id in changed if inc_id not in versions]
         added = len(arrived)
         if initial or len(versions) + added != len(snapshot):
             initial = True
-            self._versions = new_versions
-        else:
-            for inc_id in changed:
-                versions[inc_id] = new_versions[inc_id]
+        # Never changed in place: the worker compares its next read with this very dict.
+        self._versions = new_versions
         self.incidents = snapshot
         for live in self._live_screens():
             live.redraw(None if initial or settings_moved else changed)

@@ -76,6 +76,10 @@ class IncidentsRefreshed(Message):
 
     incidents: dict[str, Incident] = field(repr=False)
     versions: dict[str, int] = field(repr=False)
+    base: dict[str, int] | None = field(default=None, repr=False)
+    """The ``versions`` of the read before this one (the same object), when there was one."""
+    changed: frozenset[str] = frozenset()
+    """The reports whose version differs from ``base`` (new ones included)."""
 
 
 @dataclass

@@ -240,6 +240,28 @@ async def test_report_from_another_store_instance_appears_live(home: Path,
 
 
 @sync
+async def test_reports_changed_by_another_store_instance_change_live(home: Path,
+                                                                    frozen_clock) -> None:
+    # Not only new rows: a report edited and one acknowledged elsewhere read anew in
+    # place, read after read (what changed is worked out against the read before).
+    mine = Store.open(home, PASSPHRASE)
+    first = incidents.capture(mine, "Shouting at the desk", urgency="medium").id
+    second = incidents.capture(mine, "Photos without asking", urgency="low").id
+    app = CaretermApp(store=mine, cursor_blink=False)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot, app)
+        other = Store.open(home, PASSPHRASE)
+        incidents.update(other, first, where="Hall Omega")
+        await wait_for(pilot, lambda: cell(app, first, "where") == "Hall Omega")
+        incidents.acknowledge(other, second, "phone")
+        await wait_for(pilot, lambda: "acked" in cell(app, second, "ack")
+                       or "review" in cell(app, second, "ack"))
+        incidents.update(other, first, urgency="high")
+        await wait_for(pilot, lambda: cell(app, first, "urgency") == "high")
+        other.close()
+
+
+@sync
 async def test_report_written_by_another_process_appears_live(home: Path,
                                                                frozen_clock) -> None:
     mine = Store.open(home, PASSPHRASE)
