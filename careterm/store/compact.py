@@ -28,7 +28,6 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from careterm.core.erasure import Erasures
 from careterm.store import draft, evidence
 from careterm.store.crypto import Unsealable, subkey, unseal
 from careterm.store.storage import JOURNAL_MAGIC, SNAPSHOT_ID_BYTES, STORE_PURPOSE
@@ -50,15 +49,10 @@ class Scrubbed:
     """Drafts (the form, kept ones) dropped because they held an erased value."""
 
 
-def erasures_of(store: Store) -> Erasures:
-    """Every erasure (and acknowledgement) the store holds."""
-    return store.erasures()
-
-
 def scrub_home(store: Store) -> Scrubbed:
     """Apply every erasure the store holds to the store, the evidence and the draft."""
     done = Scrubbed()
-    known = erasures_of(store)
+    known = store.erasures()
     if not known:
         return done
     texts: list[str] = []

@@ -39,7 +39,7 @@ import nacl.public
 from careterm.core.erasure import ERASED_OP, Erasure, Erasures, describe
 from careterm.core.textsafe import visible
 from careterm.core.whentext import describe_when
-from careterm.store.compact import erasures_of, scrub_home
+from careterm.store.compact import scrub_home
 from careterm.store.crypto import Unsealable, subkey, unseal
 from careterm.store.evidence import EVIDENCE_DIR, EVIDENCE_ID
 from careterm.store.station import REPORT_MAGIC, REPORT_SUFFIX, STATION_TAG_PREFIX, STATIONS_DIR
@@ -55,14 +55,14 @@ STATE_KEY = "erased"
 def pending(store: Store, done: set[str]) -> list[str]:
     """Ids of the erasures the store holds that this laptop has not carried out in the
     shared folder yet (``done``: those it has)."""
-    return sorted(cid for cid in erasures_of(store).by_cid if cid not in done)
+    return sorted(cid for cid in store.erasures().by_cid if cid not in done)
 
 
 def carry_out(store: Store, erasures: list[str]) -> None:
     """Scrub the home for every erasure, and record an ``erased`` change for each that
     this laptop has not acknowledged yet (published by the compaction that follows)."""
     scrub_home(store)
-    known = erasures_of(store)
+    known = store.erasures()
     me = store.device_id
     missing = [cid for cid in erasures if (cid, me) not in known.acks]
     if not missing:
@@ -100,7 +100,7 @@ def delete_erased_station_files(store: Store, folder: Path, erasures: list[str])
     """Delete the intake-station file each erased report was picked up from (its id is
     the station's reference: ``stations/<station>/<ref>.rep``); return how many. Any CARE
     laptop may: the report lives on in the team's segments, scrubbed."""
-    known = erasures_of(store)
+    known = store.erasures()
     refs = {known.by_cid[cid].inc for cid in erasures if cid in known.by_cid}
     deleted = 0
     stations = folder / STATIONS_DIR
@@ -147,7 +147,7 @@ def status(store: Store, laptops: dict[str, tuple[str, datetime | None]]) -> lis
     """Per erasure the store holds, per laptop of ``laptops`` (device id → (member,
     when it last wrote to the folder)), whether it has erased. This laptop counts
     once it has acknowledged (its sync carried the erasure out in the folder)."""
-    known: Erasures = erasures_of(store)
+    known: Erasures = store.erasures()
     out = []
     for erasure in sorted(known.by_cid.values(), key=lambda e: (e.hlc, e.cid)):
         rows = [LaptopStatus(dev, member, (erasure.cid, dev) in known.acks, last)
