@@ -11,6 +11,7 @@ os.environ.setdefault("CARETERM_KDF_LIMITS", "test-only-min")
 
 import asyncio
 import functools
+import io
 import json
 import os
 import subprocess
@@ -25,6 +26,7 @@ from typing import Any
 import pytest
 from dateutil import tz
 from hypothesis import strategies as st
+from rich.console import Console
 
 from careterm.core import clock
 from careterm.core.timeline import timeline_entries
@@ -247,3 +249,10 @@ def within(seconds: float, call: Callable[[], Any], fifo: Path | None = None) ->
             thread.join(seconds)
         pytest.fail(f"still running after {seconds} s (blocked on a read?)")
     return outcome[0]
+
+
+def plain(renderable: Any) -> str:
+    """What a Rich renderable shows, as plain text (wide enough that nothing wraps)."""
+    console = Console(width=500, file=io.StringIO(), record=True, color_system=None)
+    console.print(renderable)
+    return "\n".join(line.rstrip() for line in console.export_text().splitlines())

@@ -8,14 +8,12 @@ thread; ``D`` and the command palette open it, escape and ``q`` close it.
 
 from __future__ import annotations
 
-import io
 import shutil
 import threading
 from pathlib import Path
 from typing import Any
 
 import pytest
-from rich.console import Console
 from textual.widgets import Static
 
 from careterm.actions import incidents
@@ -26,7 +24,7 @@ from careterm.tui.app import CaretermApp
 from careterm.tui.screens.board_screen import BoardScreen
 from careterm.tui.screens.doctor_screen import DoctorScreen
 from careterm.tui.screens.help_screen import help_text
-from tests.support import Team, run_async, settle, wait_for
+from tests.support import Team, plain, run_async, settle, wait_for
 
 
 @pytest.fixture
@@ -47,13 +45,6 @@ def bo_writes(team: Team, text: str = "Bo's follow-up") -> Path:
 def app_for(store: Store) -> CaretermApp:
     # The periodic sync is far away; the watcher still syncs when the folder changes.
     return CaretermApp(store=store, cursor_blink=False, sync_seconds=3600)
-
-
-def plain(renderable: Any) -> str:
-    """What ``renderable`` shows, as plain text (wide enough that nothing wraps)."""
-    console = Console(width=500, file=io.StringIO(), record=True, color_system=None)
-    console.print(renderable)
-    return "\n".join(line.rstrip() for line in console.export_text().splitlines())
 
 
 def shown(app: CaretermApp) -> tuple[str, str]:

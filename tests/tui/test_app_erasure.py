@@ -18,7 +18,6 @@ import threading
 from typing import Any
 
 import pytest
-from rich.console import Console
 from textual.widgets import Static
 
 from careterm.actions import aliases, incidents
@@ -34,7 +33,7 @@ from careterm.tui.screens.handover_screen import HandoverScreen
 from careterm.tui.screens.incident_screen import IncidentScreen
 from careterm.tui.widgets.board_table import BoardTable
 from careterm.views.privacy import fold
-from tests.support import PASSPHRASE, Team, run_async, settle, wait_for
+from tests.support import PASSPHRASE, Team, plain, run_async, settle, wait_for
 from tests.tui.test_app_privacy_everywhere import everything_shown
 
 WHAT = "Jordan Fakename grabbed Alex Placeholder's arm; Jordan's friend laughed"
@@ -154,9 +153,7 @@ def cli_status(home: Any, monkeypatch: pytest.MonkeyPatch) -> list[str]:
 
 def status_shown(app: CaretermApp) -> str:
     """The status on screen as plain text (wide enough that nothing wraps)."""
-    console = Console(width=500, file=io.StringIO(), record=True, color_system=None)
-    console.print(app.screen.query_one("#erasure-lines", Static).content)
-    return "\n".join(line.rstrip() for line in console.export_text().splitlines())
+    return plain(app.screen.query_one("#erasure-lines", Static).content)
 
 
 async def open_status(pilot: Any, app: CaretermApp) -> None:

@@ -8,12 +8,10 @@ gateway, syncs to the other laptop, and the board's stage clocks follow at once.
 
 from __future__ import annotations
 
-import io
 from datetime import timedelta
 from typing import Any
 
 import pytest
-from rich.console import Console
 from textual.widgets import Input, OptionList
 
 from careterm.actions import incidents
@@ -26,17 +24,11 @@ from careterm.tui.screens.help_screen import help_text
 from careterm.tui.screens.settings_screen import SettingModal, SettingsScreen
 from careterm.tui.widgets.board_table import BoardTable
 from careterm.tui.widgets.hint_line import HintLine
-from tests.support import Team, run_async, settle, wait_for
+from tests.support import Team, plain, run_async, settle, wait_for
 
 
 def app_for(store: Store) -> CaretermApp:
     return CaretermApp(store=store, cursor_blink=False, sync_seconds=3600)
-
-
-def plain(renderable: Any) -> str:
-    console = Console(width=500, file=io.StringIO(), record=True, color_system=None)
-    console.print(renderable)
-    return "\n".join(line.rstrip() for line in console.export_text().splitlines())
 
 
 def rows(app: CaretermApp) -> dict[str, str]:
